@@ -1,0 +1,59 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Built-in metric names, known to every metric source.
+const (
+	// MetricRequestSuccessRate is the percent of non-5xx responses.
+	MetricRequestSuccessRate = "request-success-rate"
+	// MetricRequestDuration is the p99 latency in milliseconds.
+	MetricRequestDuration = "request-duration"
+)
+
+// Analysis is the set of checks run every Interval while traffic moves.
+// Every failed check counts; Threshold failed checks roll the release back.
+type Analysis struct {
+	// Interval between two checks (default 1m).
+	// +optional
+	Interval *metav1.Duration `json:"interval,omitempty"`
+
+	// Threshold is how many failed checks roll back (default 5).
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	Threshold int32 `json:"threshold,omitempty"`
+
+	// NoDataTimeout is how long a metric may have no data before each
+	// check without data counts as failed (default 5 × Interval). Until
+	// then a check without data holds the step; it never passes.
+	// +optional
+	NoDataTimeout *metav1.Duration `json:"noDataTimeout,omitempty"`
+
+	// Metrics are the values compared with their ranges at each check.
+	// +optional
+	// +kubebuilder:validation:MaxItems=50
+	Metrics []MetricCheck `json:"metrics,omitempty"`
+}
+
+// MetricCheck is one metric and the range its value must stay in.
+type MetricCheck struct {
+	// Name is a built-in metric (request-success-rate, request-duration).
+	// +kubebuilder:validation:MinLength=1
+	Name string `json:"name"`
+
+	// ThresholdRange is where the value must be for the check to pass.
+	ThresholdRange ThresholdRange `json:"thresholdRange"`
+
+	// Window is how far back the value is measured (default 1m).
+	// +optional
+	Window *metav1.Duration `json:"window,omitempty"`
+}
+
+// ThresholdRange bounds a value; at least one side is set.
+type ThresholdRange struct {
+	// +optional
+	Min *float64 `json:"min,omitempty"`
+	// +optional
+	Max *float64 `json:"max,omitempty"`
+}

@@ -1,0 +1,138 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Release describes how one service moves from its stable version to a
+// canary: where both versions run, how traffic is split between them, the
+// steps of the rollout and the checks that may roll it back.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=rel
+// +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
+// +kubebuilder:printcolumn:name="Step",type=string,JSONPath=`.status.stepIndex`
+// +kubebuilder:printcolumn:name="Weight",type=integer,JSONPath=`.status.canaryWeight`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type Release struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   ReleaseSpec   `json:"spec"`
+	Status ReleaseStatus `json:"status,omitempty"`
+}
+
+// ReleaseList is needed by clients that list releases.
+//
+// +kubebuilder:object:root=true
+type ReleaseList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []Release `json:"items"`
+}
+
+// ReleaseSpec is the user's intent. Only Workload and Traffic differ between
+// a cluster and a laptop; Strategy and Analysis mean the same everywhere.
+type ReleaseSpec struct {
+	// Workload says where the stable and canary versions run.
+	Workload WorkloadSpec `json:"workload"`
+
+	// Traffic says how requests are split between the versions.
+	Traffic TrafficSpec `json:"traffic"`
+
+	// Strategy lists the steps from 0% to the promotion.
+	Strategy Strategy `json:"strategy"`
+
+	// Analysis lists the checks run while traffic moves.
+	// +optional
+	Analysis Analysis `json:"analysis,omitempty"`
+
+	// Paused holds the release at its current step until it is set back to
+	// false; analysis keeps running so a bad canary is still rolled back.
+	// +optional
+	Paused bool `json:"paused,omitempty"`
+}
+
+// WorkloadSpec names the driver that runs the two versions. Exactly one
+// member is set.
+type WorkloadSpec struct {
+	// Local runs the versions as processes started by Sluice, or points at
+	// two URLs already serving.
+	// +optional
+	Local *LocalWorkload `json:"local,omitempty"`
+}
+
+// LocalWorkload is the laptop/VM form: two commands or two URLs.
+type LocalWorkload struct {
+	// Stable is the version serving users now.
+	Stable LocalVersion `json:"stable"`
+	// Canary is the new version under test.
+	Canary LocalVersion `json:"canary"`
+}
+
+// LocalVersion is one version run locally: either a command Sluice starts
+// (with a port of its own in $PORT and in "{{port}}" arguments) or the URL
+// of a server already running. Exactly one of Command and URL is set.
+type LocalVersion struct {
+	// Version is a label for people and metrics, such as "v1".
+	// +optional
+	Version string `json:"version,omitempty"`
+	// Command is the program and its arguments.
+	// +optional
+	Command []string `json:"command,omitempty"`
+	// Env adds environment variables to the command.
+	// +optional
+	Env map[string]string `json:"env,omitempty"`
+	// Dir is the command's working directory.
+	// +optional
+	Dir string `json:"dir,omitempty"`
+	// URL is the base URL of a version that is already running.
+	// +optional
+	URL string `json:"url,omitempty"`
+	// HealthPath is polled until it answers 2xx before traffic is sent.
+	// +optional
+	HealthPath string `json:"healthPath,omitempty"`
+	// StartTimeout bounds how long the version may take to become healthy.
+	// +optional
+	StartTimeout *metav1.Duration `json:"startTimeout,omitempty"`
+}
+
+// TrafficSpec names the router that splits traffic, and the request match
+// rules that send chosen requests to the canary whatever the weight.
+type TrafficSpec struct {
+	// Proxy is Sluice's own weighted reverse proxy (local mode).
+	// +optional
+	Proxy *ProxyTraffic `json:"proxy,omitempty"`
+
+	// Match sends requests that match any rule to the canary (A/B testing).
+	// +optional
+	Match []MatchRule `json:"match,omitempty"`
+}
+
+// ProxyTraffic configures the embedded data plane.
+type ProxyTraffic struct {
+	// Listen is the address users send traffic to, such as 127.0.0.1:8080.
+	Listen string `json:"listen"`
+}
+
+// MatchRule matches a request when every condition in it holds.
+type MatchRule struct {
+	// Headers maps a header name to how its value must look.
+	// +optional
+	Headers map[string]StringMatch `json:"headers,omitempty"`
+	// Cookies maps a cookie name to how its value must look.
+	// +optional
+	Cookies map[string]StringMatch `json:"cookies,omitempty"`
+}
+
+// StringMatch is how a value must look; exactly one member is set.
+type StringMatch struct {
+	// +optional
+	Exact string `json:"exact,omitempty"`
+	// +optional
+	Prefix string `json:"prefix,omitempty"`
+	// Regex is an RE2 expression matched against the whole value.
+	// +optional
+	Regex string `json:"regex,omitempty"`
+}
