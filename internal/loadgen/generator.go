@@ -223,7 +223,7 @@ func (g *Generator) send(ctx context.Context) {
 		return
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	ok := resp.StatusCode >= 200 && resp.StatusCode <= 299
 	version := resp.Header.Get(g.cfg.VersionHeader)
 

@@ -20,11 +20,15 @@ var _ http.RoundTripper = (*loopbackOnly)(nil)
 func (l *loopbackOnly) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !isLoopbackHost(req.URL.Hostname()) {
 		if req.Body != nil {
-			req.Body.Close()
+			_ = req.Body.Close()
 		}
 		return nil, fmt.Errorf("loadgen: refusing request to non-loopback host %q", req.URL.Hostname())
 	}
-	return l.next.RoundTrip(req)
+	resp, err := l.next.RoundTrip(req)
+	if err != nil {
+		return nil, fmt.Errorf("loadgen: %w", err)
+	}
+	return resp, nil
 }
 
 // loopbackClient wraps c (or a default client) so it can only reach
@@ -51,7 +55,7 @@ func loopbackTransport() *http.Transport {
 		Control: func(_, address string, _ syscall.RawConn) error {
 			host, _, err := net.SplitHostPort(address)
 			if err != nil {
-				return err
+				return fmt.Errorf("loadgen: dial %s: %w", address, err)
 			}
 			if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
 				return fmt.Errorf("loadgen: refusing to dial non-loopback address %s", address)

@@ -88,7 +88,7 @@ func ParseFlags(args []string, getenv func(string) string, out io.Writer) (Setti
 	fs.DurationVar(&s.Jitter, "jitter", def.Jitter, "uniform random latency added on top, [0, jitter) ($"+EnvJitter+")")
 	fs.StringVar(&s.Listen, "listen", def.Listen, "host:port to listen on (default 127.0.0.1:$"+EnvPort+", else 127.0.0.1:8080)")
 	if err := fs.Parse(args); err != nil {
-		return Settings{}, err
+		return Settings{}, fmt.Errorf("parse flags: %w", err)
 	}
 	if fs.NArg() > 0 {
 		return Settings{}, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))

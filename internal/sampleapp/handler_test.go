@@ -14,18 +14,24 @@ import (
 // fixed returns a rnd that always answers v.
 func fixed(v float64) func() float64 { return func() float64 { return v } }
 
-func get(t *testing.T, url string) (*http.Response, string) {
+// reply is what a test needs of an answer.
+type reply struct {
+	status int
+	header http.Header
+}
+
+func get(t *testing.T, url string) (reply, string) {
 	t.Helper()
 	resp, err := http.Get(url)
 	if err != nil {
 		t.Fatalf("GET %s: %v", url, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
 		t.Fatalf("read %s: %v", url, err)
 	}
-	return resp, string(b)
+	return reply{status: resp.StatusCode, header: resp.Header}, string(b)
 }
 
 func TestHandlerAnswers(t *testing.T) {
@@ -66,13 +72,13 @@ func TestHandlerAnswers(t *testing.T) {
 			srv := httptest.NewServer(Handler(tc.cfg, fixed(tc.rnd)))
 			defer srv.Close()
 			resp, body := get(t, srv.URL+tc.path)
-			if resp.StatusCode != tc.wantStatus {
-				t.Errorf("status = %d, want %d", resp.StatusCode, tc.wantStatus)
+			if resp.status != tc.wantStatus {
+				t.Errorf("status = %d, want %d", resp.status, tc.wantStatus)
 			}
 			if got := strings.TrimSpace(body); got != tc.wantBody {
 				t.Errorf("body = %q, want %q", got, tc.wantBody)
 			}
-			if got := resp.Header.Get(VersionHeader); got != tc.cfg.Version {
+			if got := resp.header.Get(VersionHeader); got != tc.cfg.Version {
 				t.Errorf("%s = %q, want %q", VersionHeader, got, tc.cfg.Version)
 			}
 		})
@@ -93,8 +99,8 @@ func TestHandlerErrorRateWithDefaultRandomness(t *testing.T) {
 			defer srv.Close()
 			for range 20 {
 				resp, body := get(t, srv.URL+"/")
-				if resp.StatusCode != tc.want {
-					t.Fatalf("status = %d, want %d", resp.StatusCode, tc.want)
+				if resp.status != tc.want {
+					t.Fatalf("status = %d, want %d", resp.status, tc.want)
 				}
 				var a answer
 				if err := json.Unmarshal([]byte(body), &a); err != nil || a.Status != tc.want {
@@ -134,8 +140,9 @@ func TestHandlerStopsWaitingWhenClientLeaves(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/", nil)
-	if resp, err := http.DefaultClient.Do(req); err == nil {
-		resp.Body.Close()
+	resp, err := http.DefaultClient.Do(req)
+	if err == nil {
+		_ = resp.Body.Close()
 		t.Fatalf("request succeeded with status %d, want a timeout", resp.StatusCode)
 	}
 	select {

@@ -51,7 +51,7 @@ func Serve(ctx context.Context, s Settings, stdout io.Writer) error {
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
-	fmt.Fprintf(stdout, "sample app %s listening on http://%s (error rate %g, latency %v, jitter %v)\n",
+	_, _ = fmt.Fprintf(stdout, "sample app %s listening on http://%s (error rate %g, latency %v, jitter %v)\n",
 		s.Version, ln.Addr(), s.ErrorRate, s.Latency, s.Jitter)
 
 	served := make(chan error, 1)
@@ -68,7 +68,9 @@ func Serve(ctx context.Context, s Settings, stdout io.Writer) error {
 		_ = srv.Close()
 		return fmt.Errorf("sample app: shutdown: %w", err)
 	}
-	<-served
-	fmt.Fprintf(stdout, "sample app %s stopped\n", s.Version)
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("sample app: serve: %w", err)
+	}
+	_, _ = fmt.Fprintf(stdout, "sample app %s stopped\n", s.Version)
 	return nil
 }

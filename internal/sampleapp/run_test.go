@@ -56,8 +56,8 @@ func TestRunServesUntilCancelled(t *testing.T) {
 	}
 
 	resp, body := get(t, base+"/version")
-	if resp.StatusCode != 200 || strings.TrimSpace(body) != "v9" {
-		t.Fatalf("/version = %d %q, want 200 v9", resp.StatusCode, body)
+	if resp.status != 200 || strings.TrimSpace(body) != "v9" {
+		t.Fatalf("/version = %d %q, want 200 v9", resp.status, body)
 	}
 
 	cancel()

@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -21,13 +22,13 @@ func (i *Instance) probe(ctx context.Context, timeout time.Duration) error {
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, i.health.String(), nil)
 	if err != nil {
-		return err
+		return fmt.Errorf("health request: %w", err)
 	}
 	resp, err := i.d.opts.HTTPClient.Do(req)
 	if err != nil {
-		return err
+		return fmt.Errorf("health probe: %w", err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return fmt.Errorf("GET %s: status %d", i.health, resp.StatusCode)
@@ -48,7 +49,10 @@ func (i *Instance) waitHealthy(ctx context.Context, timeout time.Duration) error
 		case <-i.exited:
 			return fmt.Errorf("%s exited before it became healthy (%s)%s", i.what(), exitText(i.exitErr), i.stderrTail())
 		case <-deadline.C:
-			return fmt.Errorf("%s not healthy at %s within %v (last probe: %v)%s", i.what(), i.health, timeout, last, i.stderrTail())
+			if last == nil {
+				last = errors.New("no probe finished")
+			}
+			return fmt.Errorf("%s not healthy at %s within %v (last probe: %w)%s", i.what(), i.health, timeout, last, i.stderrTail())
 		case <-i.quit:
 			return fmt.Errorf("%s: %w", i.what(), errStopped)
 		case <-ctx.Done():

@@ -4,6 +4,7 @@ package local
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"syscall"
 )
@@ -13,10 +14,10 @@ import (
 // with it. A group that is already gone is not an error.
 func signalGroup(p *os.Process, sig syscall.Signal) error {
 	err := syscall.Kill(-p.Pid, sig)
-	if errors.Is(err, syscall.ESRCH) {
+	if err == nil || errors.Is(err, syscall.ESRCH) {
 		return nil
 	}
-	return err
+	return fmt.Errorf("signal process group %d: %w", p.Pid, err)
 }
 
 const (

@@ -53,9 +53,7 @@ func (d *Driver) startProcess(v Version) (*Instance, error) {
 	var readers []*os.File
 	var writers []*os.File
 	defer func() {
-		for _, w := range writers {
-			w.Close()
-		}
+		closeAll(writers)
 	}()
 	sinks := []*lineWriter{i.stderr}
 	rErr, wErr, err := os.Pipe()
@@ -67,7 +65,7 @@ func (d *Driver) startProcess(v Version) (*Instance, error) {
 	if d.opts.Stdout != nil {
 		rOut, wOut, err := os.Pipe()
 		if err != nil {
-			rErr.Close()
+			_ = rErr.Close()
 			return nil, fmt.Errorf("stdout pipe: %w", err)
 		}
 		readers, writers = append(readers, rOut), append(writers, wOut)
@@ -76,9 +74,7 @@ func (d *Driver) startProcess(v Version) (*Instance, error) {
 	}
 
 	if err := cmd.Start(); err != nil {
-		for _, r := range readers {
-			r.Close()
-		}
+		closeAll(readers)
 		return nil, fmt.Errorf("run %q: %w", strings.Join(args, " "), err)
 	}
 	i.proc = cmd.Process
@@ -108,15 +104,11 @@ func (i *Instance) watch(cmd *exec.Cmd, readers []*os.File, copied <-chan struct
 		select {
 		case <-copied:
 		case <-drain.C:
-			for _, r := range readers {
-				r.Close()
-			}
+			closeAll(readers)
 		}
 	}
 	drain.Stop()
-	for _, r := range readers {
-		r.Close()
-	}
+	closeAll(readers)
 	i.exitErr = err
 	close(i.exited)
 	if i.stopping.Load() {
@@ -158,10 +150,18 @@ func freePort() (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("pick a free port: %w", err)
 	}
-	defer ln.Close()
+	defer func() { _ = ln.Close() }()
 	addr, ok := ln.Addr().(*net.TCPAddr)
 	if !ok {
 		return 0, errors.New("pick a free port: listener has no TCP address")
 	}
 	return addr.Port, nil
+}
+
+// closeAll closes pipe ends; closing one twice is harmless and an error on
+// close of a pipe carries no news.
+func closeAll(files []*os.File) {
+	for _, f := range files {
+		_ = f.Close()
+	}
 }

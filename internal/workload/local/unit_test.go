@@ -98,7 +98,7 @@ func TestLineWriter(t *testing.T) {
 	// The tail stays bounded and keeps the newest lines.
 	w = &lineWriter{prefix: "x ", dstMu: &sync.Mutex{}}
 	for n := range 3 * tailLines {
-		fmt.Fprintf(w, "line %d\n", n)
+		_, _ = fmt.Fprintf(w, "line %d\n", n)
 	}
 	got := w.lastLines()
 	if len(got) != tailLines || got[len(got)-1] != fmt.Sprintf("line %d", 3*tailLines-1) {
@@ -107,7 +107,7 @@ func TestLineWriter(t *testing.T) {
 
 	// A line without newline is cut at maxLine rather than growing.
 	w = &lineWriter{prefix: "x ", dstMu: &sync.Mutex{}}
-	w.Write([]byte(strings.Repeat("a", maxLine+10)))
+	_, _ = w.Write([]byte(strings.Repeat("a", maxLine+10)))
 	if n := len(w.lastLines()); n != 1 || len(w.buf) != 0 {
 		t.Errorf("long line: %d tail lines, %d buffered", n, len(w.buf))
 	}
