@@ -1,0 +1,81 @@
+package proxy
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Defaults used when an Options field is zero. They favour a proxy that fronts
+// a few local upstreams under real load: many idle keep-alive connections, and
+// timeouts long enough for slow canaries to be measured rather than cut off.
+const (
+	DefaultDialTimeout           = 5 * time.Second
+	DefaultResponseHeaderTimeout = 30 * time.Second
+	DefaultIdleConnTimeout       = 90 * time.Second
+	DefaultMaxIdleConnsPerHost   = 1024
+)
+
+// VersionHeader is added to every response so users and tests can see which
+// version served a request.
+const VersionHeader = "X-Sluice-Version"
+
+// Options tunes a Proxy. The zero value is usable: every zero field takes the
+// default above. A negative timeout means no timeout at all.
+type Options struct {
+	// Release names the release in metric labels, so several proxies can be
+	// scraped into one Prometheus.
+	Release string
+	// Logger receives upstream failures (rate-limited) and proxy errors.
+	// Nil means slog.Default().
+	Logger *slog.Logger
+
+	// DialTimeout bounds connecting to an upstream; a refused or unreachable
+	// upstream becomes a 502 quickly instead of hanging the client.
+	DialTimeout time.Duration
+	// ResponseHeaderTimeout bounds waiting for an upstream's response headers;
+	// exceeding it answers 504 and counts as a 5xx for that version.
+	ResponseHeaderTimeout time.Duration
+	// IdleConnTimeout is how long an idle keep-alive connection is kept.
+	IdleConnTimeout time.Duration
+	// MaxIdleConnsPerHost caps idle keep-alive connections per upstream; it
+	// should be at least the client concurrency, or connections churn.
+	MaxIdleConnsPerHost int
+	// FlushInterval is how often buffered response bodies are flushed to the
+	// client. Zero flushes only at the end, except for streaming responses
+	// (no Content-Length, or text/event-stream), which are always flushed at
+	// once.
+	FlushInterval time.Duration
+
+	// DisableVersionHeader stops adding VersionHeader to responses, for
+	// users who must not reveal which version served them.
+	DisableVersionHeader bool
+	// TrustForwardedFor keeps the client's X-Forwarded-For and appends to it.
+	// Off by default: the proxy usually faces clients directly, and a
+	// client-supplied chain would be forwarded as if it were true.
+	TrustForwardedFor bool
+}
+
+func (o Options) withDefaults() Options {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	o.DialTimeout = orDefault(o.DialTimeout, DefaultDialTimeout)
+	o.ResponseHeaderTimeout = orDefault(o.ResponseHeaderTimeout, DefaultResponseHeaderTimeout)
+	o.IdleConnTimeout = orDefault(o.IdleConnTimeout, DefaultIdleConnTimeout)
+	if o.MaxIdleConnsPerHost <= 0 {
+		o.MaxIdleConnsPerHost = DefaultMaxIdleConnsPerHost
+	}
+	return o
+}
+
+// orDefault maps zero to def and negative to zero, which the standard library
+// reads as "no limit".
+func orDefault(d, def time.Duration) time.Duration {
+	switch {
+	case d == 0:
+		return def
+	case d < 0:
+		return 0
+	}
+	return d
+}
