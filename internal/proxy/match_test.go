@@ -212,3 +212,10 @@ func TestMatchAllocatesNothing(t *testing.T) {
 		t.Errorf("matching allocates %.1f times per request, want 0", allocs)
 	}
 }
+
+func matchRulesForBench() []v1alpha1.MatchRule {
+	return []v1alpha1.MatchRule{
+		{Headers: map[string]v1alpha1.StringMatch{"x-canary": {Exact: "always"}}},
+		{Cookies: map[string]v1alpha1.StringMatch{"canary": {Regex: "yes|true"}}},
+	}
+}
