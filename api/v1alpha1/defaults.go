@@ -1,0 +1,76 @@
+package v1alpha1
+
+import (
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// The values Default fills in, exported so docs, the CLI and the engine
+// can name the same numbers.
+const (
+	DefaultInterval      = time.Minute
+	DefaultThreshold     = 5
+	DefaultNoDataFactor  = 5 // noDataTimeout = DefaultNoDataFactor × interval
+	DefaultMetricWindow  = time.Minute
+	DefaultMaxWeight     = 50
+	DefaultPasses        = 1
+	DefaultHealthPath    = "/healthz"
+	DefaultStartTimeout  = 30 * time.Second
+	DefaultStableVersion = "stable"
+	DefaultCanaryVersion = "canary"
+)
+
+// Default fills the optional fields left empty, so that what the engine,
+// the status and `sluice get` show is what will actually run. It is
+// idempotent and never overwrites a value the user gave, even an invalid
+// one, so Validate still sees and reports it.
+//
+// maxWeight is defaulted only for stepWeight: with stepWeights the last
+// listed weight is the maximum, and a default of 50 would contradict
+// lists that go higher.
+func (r *Release) Default() {
+	s := &r.Spec
+	if l := s.Workload.Local; l != nil {
+		defaultLocalVersion(&l.Stable, DefaultStableVersion)
+		defaultLocalVersion(&l.Canary, DefaultCanaryVersion)
+	}
+
+	st := &s.Strategy
+	if len(st.Steps) == 0 && st.StepWeight != 0 && st.MaxWeight == 0 {
+		st.MaxWeight = DefaultMaxWeight
+	}
+	for i := range st.Steps {
+		if a := st.Steps[i].Analysis; a != nil && a.Passes == 0 {
+			a.Passes = DefaultPasses
+		}
+	}
+
+	a := &s.Analysis
+	if a.Interval == nil {
+		a.Interval = &metav1.Duration{Duration: DefaultInterval}
+	}
+	if a.Threshold == 0 {
+		a.Threshold = DefaultThreshold
+	}
+	if a.NoDataTimeout == nil && a.Interval.Duration > 0 {
+		a.NoDataTimeout = &metav1.Duration{Duration: DefaultNoDataFactor * a.Interval.Duration}
+	}
+	for i := range a.Metrics {
+		if a.Metrics[i].Window == nil {
+			a.Metrics[i].Window = &metav1.Duration{Duration: DefaultMetricWindow}
+		}
+	}
+}
+
+func defaultLocalVersion(v *LocalVersion, version string) {
+	if v.Version == "" {
+		v.Version = version
+	}
+	if v.HealthPath == "" {
+		v.HealthPath = DefaultHealthPath
+	}
+	if v.StartTimeout == nil {
+		v.StartTimeout = &metav1.Duration{Duration: DefaultStartTimeout}
+	}
+}

@@ -1,0 +1,125 @@
+package v1alpha1
+
+import (
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+)
+
+func TestDefault(t *testing.T) {
+	tests := map[string]struct {
+		tc   func(r *Release)
+		want func(r *Release)
+	}{
+		"fills every optional field": {
+			tc: func(*Release) {},
+			want: func(r *Release) {
+				l := r.Spec.Workload.Local
+				l.Stable.Version, l.Canary.Version = "stable", "canary"
+				l.Stable.HealthPath, l.Canary.HealthPath = "/healthz", "/healthz"
+				l.Stable.StartTimeout, l.Canary.StartTimeout = dur(30*time.Second), dur(30*time.Second)
+				a := &r.Spec.Analysis
+				a.Interval, a.Threshold, a.NoDataTimeout = dur(time.Minute), 5, dur(5*time.Minute)
+				a.Metrics[0].Window, a.Metrics[1].Window = dur(time.Minute), dur(time.Minute)
+			},
+		},
+		"keeps values given": {
+			tc: func(r *Release) {
+				l := r.Spec.Workload.Local
+				l.Stable.Version, l.Canary.Version = "v1", "v2"
+				l.Stable.HealthPath, l.Canary.HealthPath = "/ready", "/up"
+				l.Stable.StartTimeout, l.Canary.StartTimeout = dur(time.Second), dur(2*time.Second)
+				a := &r.Spec.Analysis
+				a.Interval, a.Threshold, a.NoDataTimeout = dur(10*time.Second), 2, dur(time.Hour)
+				a.Metrics[0].Window, a.Metrics[1].Window = dur(time.Second), dur(time.Hour)
+			},
+			want: func(*Release) {},
+		},
+		"noDataTimeout follows the interval given": {
+			tc: func(r *Release) { r.Spec.Analysis.Interval = dur(10 * time.Second) },
+			want: func(r *Release) {
+				r.Spec.Analysis.NoDataTimeout = dur(50 * time.Second)
+			},
+		},
+		"invalid interval is kept for Validate and gives no noDataTimeout": {
+			tc:   func(r *Release) { r.Spec.Analysis.Interval = dur(-time.Second) },
+			want: func(r *Release) { r.Spec.Analysis.NoDataTimeout = nil },
+		},
+		"analysis step passes": {
+			tc: func(r *Release) { r.Spec.Strategy.Steps[1].Analysis.Passes = 0 },
+			want: func(r *Release) {
+				r.Spec.Strategy.Steps[1].Analysis.Passes = 1
+			},
+		},
+		"maxWeight for stepWeight": {
+			tc:   func(r *Release) { r.Spec.Strategy = Strategy{StepWeight: 10} },
+			want: func(r *Release) { r.Spec.Strategy.MaxWeight = 50 },
+		},
+		"maxWeight given is kept": {
+			tc:   func(r *Release) { r.Spec.Strategy = Strategy{StepWeight: 10, MaxWeight: 30} },
+			want: func(*Release) {},
+		},
+		"no maxWeight for stepWeights or steps": {
+			tc:   func(r *Release) { r.Spec.Strategy = Strategy{StepWeights: []int32{10, 80}} },
+			want: func(*Release) {},
+		},
+		"no local workload": {
+			tc:   func(r *Release) { r.Spec.Workload.Local = nil },
+			want: func(*Release) {},
+		},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			r := validRelease()
+			tt.tc(r)
+			// Fields the case does not set get the plain defaults.
+			want := r.DeepCopy()
+			fillPlain(want)
+			tt.want(want)
+
+			r.Default()
+			if !equality.Semantic.DeepEqual(r, want) {
+				t.Errorf("Default():\n got  %+v\n want %+v", r.Spec, want.Spec)
+			}
+			again := r.DeepCopy()
+			again.Default()
+			if !equality.Semantic.DeepEqual(again, r) {
+				t.Errorf("Default() is not idempotent:\n once  %+v\n twice %+v", r.Spec, again.Spec)
+			}
+		})
+	}
+}
+
+// fillPlain sets the defaults of fields still empty, the way a reader of
+// the docs would, independently of Default's code.
+func fillPlain(r *Release) {
+	if l := r.Spec.Workload.Local; l != nil {
+		for v, name := range map[*LocalVersion]string{&l.Stable: "stable", &l.Canary: "canary"} {
+			if v.Version == "" {
+				v.Version = name
+			}
+			if v.HealthPath == "" {
+				v.HealthPath = "/healthz"
+			}
+			if v.StartTimeout == nil {
+				v.StartTimeout = dur(30 * time.Second)
+			}
+		}
+	}
+	a := &r.Spec.Analysis
+	if a.Interval == nil {
+		a.Interval = dur(time.Minute)
+	}
+	if a.Threshold == 0 {
+		a.Threshold = 5
+	}
+	if a.NoDataTimeout == nil {
+		a.NoDataTimeout = dur(5 * a.Interval.Duration)
+	}
+	for i := range a.Metrics {
+		if a.Metrics[i].Window == nil {
+			a.Metrics[i].Window = dur(time.Minute)
+		}
+	}
+}
