@@ -53,7 +53,7 @@ func runClients(b *testing.B, url string) {
 					break
 				}
 			}
-			res.Body.Close()
+			_ = res.Body.Close()
 			if res.StatusCode != http.StatusOK {
 				b.Errorf("status %d", res.StatusCode)
 				return

@@ -50,7 +50,7 @@ func TestForwardingHeadersAndBody(t *testing.T) {
 				t.Fatal(err)
 			}
 			body, _ := io.ReadAll(res.Body)
-			res.Body.Close()
+			_ = res.Body.Close()
 			if res.StatusCode != http.StatusCreated || string(body) != "made" || res.Header.Get("X-Upstream") != "yes" || res.Header.Get(VersionHeader) != "stable" {
 				t.Errorf("response %d %q headers %v", res.StatusCode, body, res.Header)
 			}
@@ -81,7 +81,7 @@ func TestStreamingIsFlushed(t *testing.T) {
 	up := backend(t, "stable", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
 		_, _ = io.WriteString(w, "data: first\n\n")
-		http.NewResponseController(w).Flush()
+		_ = http.NewResponseController(w).Flush()
 		select {
 		case <-release:
 		case <-time.After(5 * time.Second):
@@ -94,7 +94,7 @@ func TestStreamingIsFlushed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer res.Body.Close()
+	defer func() { _ = res.Body.Close() }()
 	br := bufio.NewReader(res.Body)
 	first := make(chan string, 1)
 	go func() {
@@ -128,7 +128,7 @@ func TestWebSocketUpgrade(t *testing.T) {
 		if err != nil {
 			return
 		}
-		defer conn.Close()
+		defer func() { _ = conn.Close() }()
 		_, _ = brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
 		_ = brw.Flush()
 		line, _ := brw.ReadString('\n')
@@ -141,7 +141,7 @@ func TestWebSocketUpgrade(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
 	_, _ = io.WriteString(conn, "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
 	br := bufio.NewReader(conn)
@@ -149,6 +149,7 @@ func TestWebSocketUpgrade(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	_ = res.Body.Close() // a 101 has no body; the tunnel is br and conn
 	if res.StatusCode != http.StatusSwitchingProtocols || res.Header.Get(VersionHeader) != "canary" {
 		t.Fatalf("status %d, version %q; want 101 from canary", res.StatusCode, res.Header.Get(VersionHeader))
 	}
@@ -156,7 +157,7 @@ func TestWebSocketUpgrade(t *testing.T) {
 	if line, _ := br.ReadString('\n'); line != "echo hello\n" {
 		t.Fatalf("through the tunnel: %q", line)
 	}
-	conn.Close()
+	_ = conn.Close()
 	// The handler returns once both directions close; wait for it, bounded.
 	deadline := time.Now().Add(3 * time.Second)
 	for p.Stats().Canary.Requests == 0 && time.Now().Before(deadline) {
@@ -200,7 +201,7 @@ func TestShutdownFinishesInFlight(t *testing.T) {
 			return
 		}
 		b, err := io.ReadAll(res.Body)
-		res.Body.Close()
+		_ = res.Body.Close()
 		got <- result{string(b), err}
 	}()
 	deadline := time.Now().Add(3 * time.Second)
@@ -222,5 +223,38 @@ func TestShutdownFinishesInFlight(t *testing.T) {
 	}
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		t.Errorf("Serve: %v", err)
+	}
+}
+
+// TestUpstreamBreaksMidBody counts a response the upstream cut short as a
+// 5xx for that version, though the proxy had already begun a 200 response.
+func TestUpstreamBreaksMidBody(t *testing.T) {
+	up := backend(t, "canary", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "1000")
+		w.WriteHeader(http.StatusOK)
+		_, _ = io.WriteString(w, "only a little")
+		_ = http.NewResponseController(w).Flush()
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err == nil {
+			_ = conn.Close()
+		}
+	})
+	p := newTestProxy(t, up.URL, up.URL, 100)
+	fe := front(t, p)
+	// The client sees the connection drop, before or after the status line.
+	res, err := client().Get(fe.URL)
+	if err == nil {
+		_, err = io.ReadAll(res.Body)
+		_ = res.Body.Close()
+	}
+	if err == nil {
+		t.Error("client read a truncated response without error")
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for p.Stats().Canary.Requests == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if s := p.Stats().Canary; s.Requests != 1 || s.Errors != 1 {
+		t.Errorf("canary Requests=%d Errors=%d, want 1, 1", s.Requests, s.Errors)
 	}
 }

@@ -80,7 +80,7 @@ func get(t testing.TB, c *http.Client, req *http.Request) (int, string) {
 	if err != nil {
 		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}
-	defer res.Body.Close()
+	defer func() { _ = res.Body.Close() }()
 	if _, err := io.Copy(io.Discard, res.Body); err != nil {
 		t.Fatalf("reading body: %v", err)
 	}

@@ -147,7 +147,7 @@ func TestWeightChangesUnderLoad(t *testing.T) {
 					continue
 				}
 				_, _ = res.Body.Read(make([]byte, 16))
-				res.Body.Close()
+				_ = res.Body.Close()
 				if res.StatusCode != http.StatusOK {
 					failed.Add(1)
 					firstErr.CompareAndSwap(nil, res.Status)
@@ -262,7 +262,7 @@ func TestLatencyQuantiles(t *testing.T) {
 					t.Error(err)
 					return
 				}
-				res.Body.Close()
+				_ = res.Body.Close()
 			}
 		}()
 	}
@@ -315,7 +315,7 @@ func TestVersionHeaderCanBeDisabled(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res.Body.Close()
+		_ = res.Body.Close()
 		if got := res.Header.Values(VersionHeader); len(got) != 0 {
 			t.Fatalf("request %d (status %d): %s = %v, want none", i, res.StatusCode, VersionHeader, got)
 		}

@@ -42,7 +42,7 @@ func (rec *recorder) Write(b []byte) (int, error) {
 	if rec.code == 0 {
 		rec.code = http.StatusOK
 	}
-	return rec.ResponseWriter.Write(b)
+	return rec.ResponseWriter.Write(b) //nolint:wrapcheck // a transparent writer returns the server's errors unchanged
 }
 
 // FlushError flushes buffered data to the client, which also sends the
@@ -51,7 +51,7 @@ func (rec *recorder) FlushError() error {
 	if rec.code == 0 {
 		rec.code = http.StatusOK
 	}
-	return http.NewResponseController(rec.ResponseWriter).Flush()
+	return http.NewResponseController(rec.ResponseWriter).Flush() //nolint:wrapcheck // as Write
 }
 
 // Flush is FlushError for callers that only know http.Flusher.
@@ -68,7 +68,7 @@ func (rec *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 			rec.code = http.StatusSwitchingProtocols
 		}
 	}
-	return conn, brw, err
+	return conn, brw, err //nolint:wrapcheck // as Write
 }
 
 // Unwrap lets http.ResponseController reach the server's writer for
