@@ -1,0 +1,303 @@
+package analysis
+
+import (
+	"math"
+)
+
+// Judge decides, batch after batch, whether the canary is worse than stable,
+// not worse, or not known yet. It compares the two arms with each other from
+// the requests they really served, so it needs no absolute floor and no fixed
+// sample size, and it holds its false-rollback bound however often the shell
+// asks (see sequential.go).
+//
+// Observe takes deltas: what each arm served since the previous call. The
+// shell may call it at any pace (about once a second is typical); batches of
+// different lengths are fine. Fail is final: once any test has reached its
+// bound the verdict stays Fail. Pass is not: it is recomputed from the
+// evidence, which keeps growing or shrinking as batches arrive.
+//
+// A Judge is pure logic (no clock, no I/O) and not safe for concurrent use.
+// It marshals to JSON with its configuration and test state, so a restarted
+// shell resumes the very same test (json.Unmarshal into a zero Judge).
+type Judge struct {
+	cfg JudgeConfig
+	st  judgeState
+}
+
+// judgeState is everything the tests have accumulated.
+type judgeState struct {
+	Batches    uint64   `json:"batches"`
+	Errors     seqRisk  `json:"errors"`
+	ErrorFloor seqFloor `json:"errorFloor"`
+	// LatencyTail is the latency fail test.
+	LatencyTail seqTilt `json:"latencyTail"`
+	// Latency has one pass-side test per configured quantile.
+	Latency []latencyTest `json:"latency,omitempty"`
+	// StableBuckets and CanaryBuckets are the cumulative histograms: stable's
+	// places the latency tests' bounds, both give the rates shown to people.
+	StableBuckets []uint64 `json:"stableBuckets,omitempty"`
+	CanaryBuckets []uint64 `json:"canaryBuckets,omitempty"`
+	// SkippedLatency counts batches whose buckets did not match the bounds.
+	SkippedLatency uint64 `json:"skippedLatency,omitempty"`
+	// Failed is set, once, when a test first reaches its bound.
+	Failed *judgeFailure `json:"failed,omitempty"`
+}
+
+// latencyTest is a pass-side latency test: it counts, in each batch, the
+// requests slower than the bucket bound nearest to stable's running quantile,
+// against "the canary's share of them is PassRatio times stable's". The bound
+// is chosen from the batches before, never the current one, which keeps the
+// test an e-process however the bound moves; and since a request either is
+// or is not above a bucket bound, histogram discretisation costs power, not
+// validity. (The fail side is the tail-score test, seqTilt.)
+type latencyTest struct {
+	Quantile float64 `json:"quantile"`
+	Risk     seqRisk `json:"risk"`
+	// Boundary indexes LatencyBounds; -1 until stable has served enough.
+	Boundary int `json:"boundary"`
+}
+
+type judgeFailure struct {
+	Test           string `json:"test"`
+	Reason         string `json:"reason"`
+	CanaryRequests uint64 `json:"canaryRequests"`
+}
+
+// NewJudge checks the configuration, fills its defaults and starts the tests
+// with no evidence either way.
+func NewJudge(cfg JudgeConfig) (*Judge, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	j := &Judge{cfg: cfg}
+	j.st.Errors = newSeqRisk(len(cfg.Ratios))
+	j.st.ErrorFloor = newSeqFloor()
+	if n := len(cfg.LatencyBounds); n > 0 {
+		j.st.LatencyTail = newSeqTilt()
+		j.st.StableBuckets = make([]uint64, n+1)
+		j.st.CanaryBuckets = make([]uint64, n+1)
+		for _, q := range cfg.LatencyQuantiles {
+			j.st.Latency = append(j.st.Latency, latencyTest{Quantile: q, Boundary: -1})
+		}
+	}
+	return j, nil
+}
+
+// Config is the configuration in use, defaults filled in.
+func (j *Judge) Config() JudgeConfig { return j.cfg }
+
+// Observe folds in one batch: what each arm served since the last call.
+// Errors above Requests are capped; latency buckets that do not match the
+// configured bounds are left out of the latency tests (and said so in the
+// verdict) while the error test still uses the batch.
+func (j *Judge) Observe(stable, canary ArmSample) {
+	st := &j.st
+	st.Batches++
+	st.Errors.observe(j.cfg.Ratios, j.cfg.PassRatio, canary.Requests, stable.Requests, canary.Errors, stable.Errors)
+	st.ErrorFloor.observe(j.cfg.ErrorRateSlack, canary.Requests, canary.Errors)
+	if len(st.Latency) > 0 {
+		j.observeLatency(stable.Buckets, canary.Buckets)
+	}
+	if st.Failed == nil {
+		st.Failed = j.firstFailure()
+	}
+}
+
+func (j *Judge) observeLatency(stable, canary []uint64) {
+	st := &j.st
+	n := len(j.cfg.LatencyBounds) + 1
+	if len(stable) == 0 && len(canary) == 0 {
+		return
+	}
+	if len(stable) != n || len(canary) != n {
+		st.SkippedLatency++
+		return
+	}
+	ts, tc := sum(stable), sum(canary)
+	for i := range st.Latency {
+		lt := &st.Latency[i]
+		lt.Boundary = quantileBoundary(st.StableBuckets, lt.Quantile)
+		if lt.Boundary < 0 {
+			continue
+		}
+		xs, xc := sum(stable[lt.Boundary+1:]), sum(canary[lt.Boundary+1:])
+		lt.Risk.observe(nil, j.cfg.PassRatio, tc, ts, xc, xs)
+	}
+	for i := range stable {
+		st.StableBuckets[i] += stable[i]
+		st.CanaryBuckets[i] += canary[i]
+	}
+	st.LatencyTail.observe(stable, canary, st.StableBuckets)
+}
+
+// quantileBoundary is the index of the smallest finite bucket bound at or
+// above quantile q of the histogram, or -1 while the histogram is too small to
+// expect ten requests above it, or when the quantile lies in the +Inf bucket.
+func quantileBoundary(buckets []uint64, q float64) int {
+	total := sum(buckets)
+	if total == 0 || float64(total)*(1-q) < 10 {
+		return -1
+	}
+	want := q * float64(total)
+	var cum uint64
+	for i := 0; i < len(buckets)-1; i++ {
+		cum += buckets[i]
+		if float64(cum) >= want {
+			return i
+		}
+	}
+	return -1
+}
+
+func maxOf(v []float64) float64 {
+	m := math.Inf(-1)
+	for _, x := range v {
+		m = max(m, x)
+	}
+	return m
+}
+
+func sum(v []uint64) uint64 {
+	var s uint64
+	for _, x := range v {
+		s += x
+	}
+	return s
+}
+
+// Verdict is the current decision with the evidence of every test.
+func (j *Judge) Verdict() JudgeVerdict {
+	ev := j.evidence()
+	if f := j.st.Failed; f != nil {
+		return JudgeVerdict{Decision: JudgeFail, Reason: f.Reason, Evidence: ev}
+	}
+	if j.enoughRequests() && allPassed(ev) {
+		return JudgeVerdict{Decision: JudgePass, Reason: j.passReason(ev), Evidence: ev}
+	}
+	return JudgeVerdict{Decision: JudgeContinue, Reason: j.continueReason(ev), Evidence: ev}
+}
+
+// Decision is Verdict's decision alone, without building the evidence and
+// the reason, for callers that ask after every batch.
+func (j *Judge) Decision() JudgeDecision {
+	if j.st.Failed != nil {
+		return JudgeFail
+	}
+	if !j.enoughRequests() {
+		return JudgeContinue
+	}
+	passAt := math.Log(1 / j.cfg.PassAlpha)
+	if j.errorPassLogE() < passAt {
+		return JudgeContinue
+	}
+	for _, lt := range j.st.Latency {
+		if lt.Risk.PassLogLR < passAt {
+			return JudgeContinue
+		}
+	}
+	return JudgePass
+}
+
+func (j *Judge) enoughRequests() bool {
+	e := j.st.Errors
+	return e.CanaryTotal >= j.cfg.MinRequests && e.StableTotal >= j.cfg.MinRequests
+}
+
+// errorPassLogE averages the two pass-side e-values of the error test (the
+// relative one and the slack one), so that passing by either keeps PassAlpha.
+func (j *Judge) errorPassLogE() float64 {
+	return logMeanExp2(j.st.Errors.PassLogLR, j.st.ErrorFloor.logE())
+}
+
+func allPassed(ev []Evidence) bool {
+	for _, e := range ev {
+		if !e.Passed {
+			return false
+		}
+	}
+	return true
+}
+
+// firstFailure returns the failure of the test furthest past its bound, or
+// nil when none has reached it.
+func (j *Judge) firstFailure() *judgeFailure {
+	// The mixture's log is at most the largest term's: a cheap test first.
+	if maxOf(j.st.Errors.FailLogLR) < -math.Log(j.cfg.errorAlpha()) &&
+		(len(j.st.Latency) == 0 || maxOf(j.st.LatencyTail.LogLR) < -math.Log(j.cfg.latencyAlpha())) {
+		return nil
+	}
+	best, margin := -1, 0.0
+	if m := j.st.Errors.failLogE() + math.Log(j.cfg.errorAlpha()); m >= 0 {
+		best, margin = 0, m
+	}
+	if len(j.st.Latency) > 0 {
+		if m := j.st.LatencyTail.logE() + math.Log(j.cfg.latencyAlpha()); m >= 0 && (best < 0 || m > margin) {
+			best = 1
+		}
+	}
+	if best < 0 {
+		return nil
+	}
+	ev := j.evidence()[best]
+	return &judgeFailure{Test: ev.Test, Reason: j.failReason(ev), CanaryRequests: j.st.Errors.CanaryTotal}
+}
+
+// evidence builds one entry per test: errors first, then latency by quantile.
+func (j *Judge) evidence() []Evidence {
+	st := &j.st
+	passAt := 1 / j.cfg.PassAlpha
+	e := st.Errors
+	ev := []Evidence{{
+		Test:           "error-rate",
+		LogE:           e.failLogE(),
+		FailAt:         1 / j.cfg.errorAlpha(),
+		PassLogE:       j.errorPassLogE(),
+		PassAt:         passAt,
+		CanaryRate:     rate(e.CanaryEvents, e.CanaryTotal),
+		StableRate:     rate(e.StableEvents, e.StableTotal),
+		CanaryRequests: e.CanaryTotal,
+		StableRequests: e.StableTotal,
+	}}
+	if len(st.Latency) > 0 {
+		ev = append(ev, j.latencyEvidence(passAt))
+	}
+	for i := range ev {
+		ev[i].Passed = ev[i].PassLogE >= math.Log(ev[i].PassAt)
+	}
+	return ev
+}
+
+// latencyEvidence sums the latency tests up in one entry: the fail side is
+// the tail-score test; the pass side is the weakest of the quantile tests,
+// as all of them must pass; the rates shown are those above the bound of the
+// highest quantile (p99 by default).
+func (j *Judge) latencyEvidence(passAt float64) Evidence {
+	st := &j.st
+	x := Evidence{
+		Test:           "latency",
+		LogE:           st.LatencyTail.logE(),
+		FailAt:         1 / j.cfg.latencyAlpha(),
+		PassLogE:       math.Inf(1),
+		PassAt:         passAt,
+		CanaryRequests: st.LatencyTail.CanaryTotal,
+		StableRequests: st.LatencyTail.StableTotal,
+	}
+	for _, lt := range st.Latency {
+		x.PassLogE = min(x.PassLogE, lt.Risk.PassLogLR)
+	}
+	if top := st.Latency[len(st.Latency)-1]; top.Boundary >= 0 {
+		x.BoundarySeconds = j.cfg.LatencyBounds[top.Boundary]
+		x.CanaryRate = rate(sum(st.CanaryBuckets[top.Boundary+1:]), sum(st.CanaryBuckets))
+		x.StableRate = rate(sum(st.StableBuckets[top.Boundary+1:]), sum(st.StableBuckets))
+		x.Quantile = top.Quantile
+	}
+	return x
+}
+
+func rate(events, total uint64) float64 {
+	if total == 0 {
+		return 0
+	}
+	return float64(events) / float64(total)
+}

@@ -1,0 +1,66 @@
+package analysis
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// judgeSnapshotVersion changes whenever the meaning of the saved state does,
+// so that a shell never resumes a test from state it would misread.
+const judgeSnapshotVersion = 1
+
+type judgeSnapshot struct {
+	Version int         `json:"version"`
+	Config  JudgeConfig `json:"config"`
+	State   judgeState  `json:"state"`
+}
+
+// MarshalJSON saves the configuration and the whole test state.
+func (j *Judge) MarshalJSON() ([]byte, error) {
+	b, err := json.Marshal(judgeSnapshot{Version: judgeSnapshotVersion, Config: j.cfg, State: j.st})
+	if err != nil {
+		return nil, fmt.Errorf("saving judge state: %w", err)
+	}
+	return b, nil
+}
+
+// UnmarshalJSON restores a judge saved by MarshalJSON, checking that the
+// state fits the configuration.
+func (j *Judge) UnmarshalJSON(b []byte) error {
+	var s judgeSnapshot
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("restoring judge state: %w", err)
+	}
+	if s.Version != judgeSnapshotVersion {
+		return fmt.Errorf("restoring judge state: version %d, want %d", s.Version, judgeSnapshotVersion)
+	}
+	fresh, err := NewJudge(s.Config)
+	if err != nil {
+		return fmt.Errorf("restoring judge state: %w", err)
+	}
+	if err := fresh.st.fits(s.State); err != nil {
+		return fmt.Errorf("restoring judge state: %w", err)
+	}
+	j.cfg, j.st = fresh.cfg, s.State
+	return nil
+}
+
+// fits checks that a restored state has the shape of this fresh one.
+func (want judgeState) fits(got judgeState) error {
+	if len(got.Errors.FailLogLR) != len(want.Errors.FailLogLR) || len(got.ErrorFloor.LogLR) != len(want.ErrorFloor.LogLR) {
+		return fmt.Errorf("error test state does not match the configured ratios")
+	}
+	if len(got.Latency) != len(want.Latency) || len(got.StableBuckets) != len(want.StableBuckets) ||
+		len(got.CanaryBuckets) != len(want.CanaryBuckets) || len(got.LatencyTail.LogLR) != len(want.LatencyTail.LogLR) {
+		return fmt.Errorf("latency state does not match the configured bounds and quantiles")
+	}
+	if sc := got.LatencyTail.Scores; sc != nil && len(sc) != len(want.StableBuckets) {
+		return fmt.Errorf("latency scores do not match the configured bounds")
+	}
+	for i, lt := range got.Latency {
+		if lt.Quantile != want.Latency[i].Quantile || lt.Boundary >= len(got.StableBuckets)-1 || lt.Boundary < -1 {
+			return fmt.Errorf("latency test %d state does not match the configuration", i)
+		}
+	}
+	return nil
+}
