@@ -1,0 +1,52 @@
+package main
+
+// flagger follows Flagger's canary analysis as its documentation describes
+// it: every interval, query request-success-rate (min 99, 1m window) and
+// request-duration (p99 max 500 ms, 30s window) for the canary; a failed
+// check, or a query with no values, halts advancement and counts one failed
+// check; the count is never reset, and reaching the threshold rolls back. A
+// passing check adds stepWeight up to maxWeight; a passing check at maxWeight
+// promotes. With bake set it never promotes (to count false rollbacks).
+type flagger struct {
+	w      int
+	failed int
+	out    outcome
+	win    *ring
+	bake   bool
+}
+
+func newFlagger(bake bool) *flagger {
+	return &flagger{w: stepWeight, win: newRing(successWin), bake: bake}
+}
+
+func (f *flagger) weight() int    { return f.w }
+func (f *flagger) state() outcome { return f.out }
+
+func (f *flagger) tick(t int, _, canary *arm) {
+	f.win.push(canary)
+	if t%interval != 0 {
+		return
+	}
+	if !f.checkPasses() {
+		f.failed++
+		if f.failed >= threshold {
+			f.out, f.w = rolledBack, 0
+		}
+		return
+	}
+	switch {
+	case f.w < maxWeight:
+		f.w = min(f.w+stepWeight, maxWeight)
+	case !f.bake:
+		f.out, f.w = promoted, 100
+	}
+}
+
+func (f *flagger) checkPasses() bool {
+	sr, ok := successRate(f.win.last(successWin))
+	if !ok || sr < minSuccess {
+		return false
+	}
+	p, ok := p99ms(f.win.last(durationW))
+	return ok && p <= maxP99ms
+}

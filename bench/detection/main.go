@@ -1,0 +1,103 @@
+// Command detection measures how fast, and at what cost in bad requests,
+// canary analysis methods roll back a bad canary, and how often they roll
+// back a healthy one. Every method runs on the very same simulated request
+// streams; see README.md for the model and the recorded results.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "detection:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("detection", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o options
+	fs.IntVar(&o.Seeds, "seeds", 400, "random seeds (runs) per scenario")
+	fs.Uint64Var(&o.SeedBase, "seed-base", 1, "first seed")
+	fs.Float64Var(&o.Alpha, "alpha", 0.01, "the judge's false-rollback bound α")
+	fs.Float64Var(&o.SPRTAlpha, "sprt-alpha", 0, "sprt-bound's α (default: -alpha)")
+	fs.Float64Var(&o.SPRTBeta, "sprt-beta", 0.05, "sprt-bound's β")
+	fs.IntVar(&o.Workers, "workers", runtime.GOMAXPROCS(0), "parallel runs")
+	hours := fs.Float64("healthy-hours", 4, "how long healthy canaries are watched")
+	minutes := fs.Int("horizon-minutes", 60, "how long a run with a bad canary lasts at most")
+	only := fs.String("scenarios", "", "comma-separated scenario names to run (default all)")
+	ratios := fs.String("judge-ratios", "", "the judge's alternatives, comma-separated (default: the judge's)")
+	fs.Float64Var(&o.Judge.ErrorAlphaShare, "judge-error-share", 0, "share of α for the judge's error test (default: the judge's)")
+	prof := fs.String("cpuprofile", "", "write a CPU profile to this file")
+	asJSON := fs.Bool("json", false, "print the results as one JSON array")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *ratios != "" {
+		for _, f := range strings.Split(*ratios, ",") {
+			r, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+			if err != nil {
+				return fmt.Errorf("-judge-ratios: %w", err)
+			}
+			o.Judge.Ratios = append(o.Judge.Ratios, r)
+		}
+	}
+	if o.SPRTAlpha == 0 {
+		o.SPRTAlpha = o.Alpha
+	}
+	if o.Seeds < 1 {
+		return fmt.Errorf("-seeds must be at least 1, got %d", o.Seeds)
+	}
+	if *hours <= 0 || *minutes <= 0 {
+		return fmt.Errorf("-healthy-hours and -horizon-minutes must be positive")
+	}
+	scs := scenarios(*hours, *minutes*60)
+	if *only != "" {
+		want := strings.Split(*only, ",")
+		scs = slices.DeleteFunc(scs, func(s scenario) bool { return !slices.Contains(want, s.Name) })
+		if len(scs) == 0 {
+			return fmt.Errorf("no scenario named in %q", *only)
+		}
+	}
+	if *prof != "" {
+		f, err := os.Create(*prof)
+		if err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer func() { _ = f.Close() }()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	start := time.Now()
+	results, err := runAll(scs, o)
+	if err != nil {
+		return err
+	}
+	rows := summarise(scs, results)
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rows); err != nil {
+			return fmt.Errorf("writing JSON: %w", err)
+		}
+	} else if err := printTable(stdout, scs, rows); err != nil {
+		return fmt.Errorf("writing the table: %w", err)
+	}
+	_, _ = fmt.Fprintf(stderr, "%d scenarios × %d seeds in %s on %d workers (judge α=%g, sprt α=%g β=%g)\n",
+		len(scs), o.Seeds, time.Since(start).Round(100*time.Millisecond), o.Workers, o.Alpha, o.SPRTAlpha, o.SPRTBeta)
+	return nil
+}

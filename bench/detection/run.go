@@ -1,0 +1,172 @@
+package main
+
+import (
+	"fmt"
+	"hash/fnv"
+	"runtime"
+	"sync"
+
+	"sluice.dev/sluice/internal/analysis"
+)
+
+// methodNames are the methods in the order they run and print.
+var methodNames = []string{"flagger", "argo", "sluice-threshold", "sluice-sequential", "sprt-bound"}
+
+// options are the knobs every run shares.
+type options struct {
+	Seeds     int
+	SeedBase  uint64
+	Alpha     float64 // the judge's false-rollback bound
+	SPRTAlpha float64
+	SPRTBeta  float64
+	Workers   int
+	// Judge is the judge's configuration; LatencyBounds are filled in.
+	Judge analysis.JudgeConfig
+}
+
+// runResult is one method's fate in one run.
+type runResult struct {
+	Out outcome
+	// At is the second of the rollback, or the horizon if none.
+	At int
+	// Canary and Bad count the canary's requests and bad requests served
+	// until the rollback (or the horizon).
+	Canary, Bad float64
+}
+
+func newMethods(sc scenario, st *stream, o options) ([]method, error) {
+	bake := sc.Healthy
+	cfg := o.Judge
+	cfg.Alpha, cfg.LatencyBounds = o.Alpha, latencyBounds
+	seq, err := newSluiceSequential(cfg, bake)
+	if err != nil {
+		return nil, err
+	}
+	return []method{
+		newFlagger(bake),
+		newArgo(bake),
+		newSluiceThreshold(bake),
+		seq,
+		newSPRT(st.stable, st.canary, o.SPRTAlpha, o.SPRTBeta, bake),
+	}, nil
+}
+
+// runOne simulates one seed of one scenario for every method on the same
+// stream. A promoted canary keeps serving all traffic until the horizon: its
+// bad requests count, and once every method has decided, the rest of the
+// horizon is added at its expected value instead of being simulated.
+func runOne(sc scenario, seed uint64, o options) ([]runResult, error) {
+	st := newStream(sc, seed, streamID(sc.Name))
+	ms, err := newMethods(sc, st, o)
+	if err != nil {
+		return nil, err
+	}
+	res := make([]runResult, len(ms))
+	for t := 1; t <= sc.Horizon; t++ {
+		st.next()
+		done := true
+		for i, m := range ms {
+			r := &res[i]
+			if r.Out == rolledBack {
+				continue
+			}
+			stable, canary := st.split(m.weight())
+			r.Canary += float64(canary.N)
+			r.Bad += float64(canary.Bad)
+			if r.Out == promoted {
+				continue
+			}
+			m.tick(t, stable, canary)
+			if r.Out = m.state(); r.Out == rolledBack {
+				r.At = t
+			}
+			done = done && r.Out != running
+		}
+		if done {
+			rest := float64(sc.Horizon - t)
+			for i := range res {
+				if res[i].Out == promoted {
+					res[i].Canary += rest * sc.RPS
+					res[i].Bad += rest * sc.RPS * badRate(sc)
+				}
+			}
+			break
+		}
+	}
+	for i := range res {
+		if res[i].Out != rolledBack {
+			res[i].At = sc.Horizon
+		}
+	}
+	return res, nil
+}
+
+// badRate is the share of the canary's requests that are bad.
+func badRate(sc scenario) float64 {
+	if sc.BadIsSlow {
+		return 1 - sc.Canary.cdf(stableP99)
+	}
+	return sc.Canary.ErrorRate
+}
+
+func streamID(name string) uint64 {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(name))
+	return h.Sum64()
+}
+
+// runAll runs every seed of every scenario on a pool of workers and returns
+// results[scenario][seed][method].
+func runAll(scs []scenario, o options) ([][][]runResult, error) {
+	workers := o.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	results := make([][][]runResult, len(scs))
+	for i := range scs {
+		results[i] = make([][]runResult, o.Seeds)
+	}
+	type job struct{ sc, seed int }
+	jobs := make(chan job)
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for jb := range jobs {
+				r, err := runOne(scs[jb.sc], o.SeedBase+uint64(jb.seed), o)
+				if err != nil {
+					mu.Lock()
+					firstErr = fmt.Errorf("scenario %s seed %d: %w", scs[jb.sc].Name, jb.seed, err)
+					mu.Unlock()
+					continue
+				}
+				results[jb.sc][jb.seed] = r
+			}
+		}()
+	}
+	// Long scenarios first, so the pool does not end on one straggler.
+	order := make([]int, 0, len(scs))
+	for i := range scs {
+		if scs[i].Healthy {
+			order = append(order, i)
+		}
+	}
+	for i := range scs {
+		if !scs[i].Healthy {
+			order = append(order, i)
+		}
+	}
+	for _, i := range order {
+		for s := range o.Seeds {
+			jobs <- job{i, s}
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	return results, firstErr
+}

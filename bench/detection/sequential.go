@@ -1,0 +1,49 @@
+package main
+
+import (
+	"fmt"
+
+	"sluice.dev/sluice/internal/analysis"
+)
+
+// sluiceSequential is Sluice's statistical judge, sampled once per simulated
+// second, on the shared plan: the weight advances every interval while the
+// judge has not failed the canary; after the last interval at maxWeight the
+// canary is promoted only once the judge passes it (a judge that says
+// Continue holds the release). Fail rolls back at once.
+type sluiceSequential struct {
+	j    *analysis.Judge
+	w    int
+	out  outcome
+	bake bool
+}
+
+func newSluiceSequential(cfg analysis.JudgeConfig, bake bool) (*sluiceSequential, error) {
+	j, err := analysis.NewJudge(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("sluice-sequential: %w", err)
+	}
+	return &sluiceSequential{j: j, w: stepWeight, bake: bake}, nil
+}
+
+func (s *sluiceSequential) weight() int    { return s.w }
+func (s *sluiceSequential) state() outcome { return s.out }
+
+func (s *sluiceSequential) tick(t int, stable, canary *arm) {
+	s.j.Observe(toSample(stable), toSample(canary))
+	d := s.j.Decision()
+	if d == analysis.JudgeFail {
+		s.out, s.w = rolledBack, 0
+		return
+	}
+	switch {
+	case t%interval == 0 && s.w < maxWeight:
+		s.w = min(s.w+stepWeight, maxWeight)
+	case t >= interval*maxWeight/stepWeight && d == analysis.JudgePass && !s.bake:
+		s.out, s.w = promoted, 100
+	}
+}
+
+func toSample(a *arm) analysis.ArmSample {
+	return analysis.ArmSample{Requests: a.N, Errors: a.Errs, Buckets: a.Buckets[:]}
+}

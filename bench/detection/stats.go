@@ -1,0 +1,134 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strings"
+)
+
+// row is one scenario × method of the results; the JSON keys are the
+// contract for programs that check the figures.
+type row struct {
+	Scenario     string  `json:"scenario"`
+	Method       string  `json:"method"`
+	MedianTime   float64 `json:"median_time_s"`
+	P90Time      float64 `json:"p90_time_s"`
+	MedianCanary float64 `json:"median_canary_requests"`
+	MedianBad    float64 `json:"median_bad_requests"`
+	// FalseRollback is the share of runs rolled back, for healthy
+	// scenarios; null where the canary is bad (every rollback is right).
+	FalseRollback *float64 `json:"false_rollback_rate"`
+	// RolledBack is the share of runs rolled back within the horizon.
+	RolledBack float64 `json:"rolled_back_rate"`
+	// MedianTimeRolledBack and MedianBadRolledBack are the medians over
+	// the runs that did roll back only; null when none did.
+	MedianTimeRolledBack *float64 `json:"median_time_rolled_back_s"`
+	MedianBadRolledBack  *float64 `json:"median_bad_requests_rolled_back"`
+	// MedianCensored and P90Censored say that fewer than half (or 90%) of
+	// the runs rolled back: those runs count at the horizon, so the figure
+	// is a lower bound.
+	MedianCensored bool `json:"median_censored"`
+	P90Censored    bool `json:"p90_censored"`
+	Seeds          int  `json:"seeds"`
+	HorizonS       int  `json:"horizon_s"`
+}
+
+// summarise turns results[scenario][seed][method] into rows.
+func summarise(scs []scenario, results [][][]runResult) []row {
+	var rows []row
+	for i, sc := range scs {
+		for m, name := range methodNames {
+			var times, canary, bad, rbTimes, rbBad []float64
+			rolled := 0
+			for _, r := range results[i] {
+				x := r[m]
+				times = append(times, float64(x.At))
+				canary = append(canary, x.Canary)
+				bad = append(bad, x.Bad)
+				if x.Out == rolledBack {
+					rolled++
+					rbTimes = append(rbTimes, float64(x.At))
+					rbBad = append(rbBad, x.Bad)
+				}
+			}
+			n := len(results[i])
+			rr := float64(rolled) / float64(n)
+			r := row{
+				Scenario: sc.Name, Method: name,
+				MedianTime: quantile(times, 0.5), P90Time: quantile(times, 0.9),
+				MedianCanary: quantile(canary, 0.5), MedianBad: quantile(bad, 0.5),
+				RolledBack:     rr,
+				MedianCensored: rolled < rankOf(n, 0.5), P90Censored: rolled < rankOf(n, 0.9),
+				Seeds: n, HorizonS: sc.Horizon,
+			}
+			if sc.Healthy {
+				r.FalseRollback = &rr
+			}
+			if rolled > 0 {
+				t, b := quantile(rbTimes, 0.5), quantile(rbBad, 0.5)
+				r.MedianTimeRolledBack, r.MedianBadRolledBack = &t, &b
+			}
+			rows = append(rows, r)
+		}
+	}
+	return rows
+}
+
+// rankOf is the 1-based nearest rank of quantile q among n values.
+func rankOf(n int, q float64) int { return max(1, int(math.Ceil(q*float64(n)))) }
+
+func quantile(v []float64, q float64) float64 {
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	return s[rankOf(len(s), q)-1]
+}
+
+// printTable writes the rows as a Markdown table. "≥" marks figures of runs
+// that mostly never rolled back, counted at the horizon.
+func printTable(w io.Writer, scs []scenario, rows []row) error {
+	titles := map[string]string{}
+	for _, sc := range scs {
+		titles[sc.Name] = fmt.Sprintf("%s (`%s`)", sc.Title, sc.Name)
+	}
+	var b strings.Builder
+	b.WriteString("| scenario | method | median time to rollback | p90 time | median canary requests | median bad requests | rolled back | median time, rolled-back runs | false rollbacks |\n")
+	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, r := range rows {
+		ge := func(c bool) string {
+			if c {
+				return "≥ "
+			}
+			return ""
+		}
+		fr := "—"
+		if r.FalseRollback != nil {
+			fr = fmt.Sprintf("%.2f%%", 100**r.FalseRollback)
+		}
+		rb := "—"
+		if r.MedianTimeRolledBack != nil {
+			rb = fmtDur(*r.MedianTimeRolledBack)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s%s | %s%s | %s%.0f | %s%.0f | %.1f%% | %s | %s |\n",
+			titles[r.Scenario], r.Method,
+			ge(r.MedianCensored), fmtDur(r.MedianTime), ge(r.P90Censored), fmtDur(r.P90Time),
+			ge(r.MedianCensored), r.MedianCanary, ge(r.MedianCensored), r.MedianBad,
+			100*r.RolledBack, rb, fr)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func fmtDur(s float64) string {
+	switch {
+	case s < 120:
+		return fmt.Sprintf("%.0f s", s)
+	case s < 7200:
+		return strings.Replace(fmt.Sprintf("%.1f min", s/60), ".0 min", " min", 1)
+	}
+	return fmt.Sprintf("%.1f h", s/3600)
+}
