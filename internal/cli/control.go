@@ -1,0 +1,49 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
+
+// controlCommand is one of the commands that act on a running release.
+type controlCommand struct {
+	use, short, long string
+}
+
+var controlCommands = []controlCommand{
+	{use: "promote", short: "Move a release past its current step (a pause or an analysis)", long: `Promote moves the release past its current step: it ends a pause, indefinite or
+not, and an analysis gate. With --full it skips every remaining step and
+promotes the canary now. Promoting also resumes a paused release.`},
+	{use: "abort", short: "Roll a release back now: all traffic to stable", long: `Abort sends all traffic back to stable and scales the canary down; the release
+ends RolledBack.`},
+	{use: "pause", short: "Hold a release at its current step (analysis keeps running)"},
+	{use: "resume", short: "Carry on with a paused release"},
+	{use: "retry", short: "Start a rolled-back release again from its first step"},
+}
+
+func newControlCommand(g *globals, c controlCommand) *cobra.Command {
+	var full bool
+	cmd := &cobra.Command{
+		Use:   c.use + " NAME",
+		Short: c.short,
+		Long:  c.long,
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			verb := c.use
+			if full {
+				verb = "promote-full"
+			}
+			id, err := g.client().Command(cmd.Context(), args[0], verb)
+			if err != nil {
+				return fmt.Errorf("%s %s: %w", c.use, args[0], err)
+			}
+			fmt.Fprintf(g.out, "release %s: %s requested (%s)\n", args[0], verb, id)
+			return nil
+		},
+	}
+	if c.use == "promote" {
+		cmd.Flags().BoolVar(&full, "full", false, "skip every remaining step and promote now")
+	}
+	return cmd
+}

@@ -1,0 +1,76 @@
+package cli
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"sluice.dev/sluice/internal/local"
+)
+
+// globals are the flags every command shares.
+type globals struct {
+	stateDir string
+	verbose  bool
+	out      io.Writer
+	errOut   io.Writer
+}
+
+func (g *globals) logger() *slog.Logger {
+	level := slog.LevelWarn
+	if g.verbose {
+		level = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(g.errOut, &slog.HandlerOptions{Level: level}))
+}
+
+func (g *globals) client() *local.Client { return local.NewClient(g.stateDir) }
+
+// NewRootCommand builds the sluice command tree.
+func NewRootCommand(out, errOut io.Writer) *cobra.Command {
+	g := &globals{out: out, errOut: errOut}
+	root := &cobra.Command{
+		Use:   "sluice",
+		Short: "Progressive delivery: canary releases with automatic promotion and rollback",
+		Long: `Sluice releases a new version safely: it sends a small share of traffic to the
+canary, watches its metrics against stable, moves traffic over step by step and
+promotes it, or rolls everything back by itself when it misbehaves.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(out)
+	root.SetErr(errOut)
+	root.PersistentFlags().StringVar(&g.stateDir, "state-dir", local.DefaultStateDir(), "where local releases keep their state ($SLUICE_STATE_DIR)")
+	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log what the runner does")
+	root.AddCommand(
+		newDemoCommand(g),
+		newRunCommand(g),
+		newGetCommand(g),
+		newLintCommand(g),
+		newVersionCommand(g),
+		newAppCommand(),
+		newLoadCommand(g),
+	)
+	for _, c := range controlCommands {
+		root.AddCommand(newControlCommand(g, c))
+	}
+	return root
+}
+
+// Execute runs the CLI and returns the process exit code.
+func Execute(ctx context.Context, args []string) int {
+	root := NewRootCommand(os.Stdout, os.Stderr)
+	root.SetArgs(args)
+	if err := root.ExecuteContext(ctx); err != nil {
+		root.PrintErrln("Error:", err)
+		var ec exitCoder
+		if asExitCoder(err, &ec) {
+			return ec.ExitCode()
+		}
+		return 1
+	}
+	return 0
+}

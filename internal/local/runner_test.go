@@ -1,0 +1,164 @@
+package local_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"sluice.dev/sluice/api/v1alpha1"
+	"sluice.dev/sluice/internal/loadgen"
+	"sluice.dev/sluice/internal/local"
+)
+
+// appBin is the sample app, built once for all tests: real processes.
+var appBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "sluice-local-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	appBin = filepath.Join(dir, "app")
+	cmd := exec.Command("go", "build", "-o", appBin, "sluice.dev/sluice/examples/app")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building the sample app:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func d(s string) *metav1.Duration {
+	v, _ := time.ParseDuration(s)
+	return &metav1.Duration{Duration: v}
+}
+func i32(n int32) *int32     { return &n }
+func f64(v float64) *float64 { return &v }
+
+// release is a fast release of the sample app: checks every 500ms.
+func release(name string, canaryArgs ...string) *v1alpha1.Release {
+	rel := &v1alpha1.Release{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: v1alpha1.ReleaseSpec{
+			Workload: v1alpha1.WorkloadSpec{Local: &v1alpha1.LocalWorkload{
+				Stable: v1alpha1.LocalVersion{Version: "v1", Command: []string{appBin, "--version=v1", "--latency=2ms"}},
+				Canary: v1alpha1.LocalVersion{Version: "v2", Command: append([]string{appBin, "--version=v2"}, canaryArgs...)},
+			}},
+			Traffic: v1alpha1.TrafficSpec{Proxy: &v1alpha1.ProxyTraffic{Listen: "127.0.0.1:0"}},
+			Strategy: v1alpha1.Strategy{Steps: []v1alpha1.Step{
+				{SetWeight: i32(20)},
+				{Analysis: &v1alpha1.AnalysisStep{Passes: 2}},
+				{SetWeight: i32(50)},
+				{Pause: &v1alpha1.PauseStep{Duration: d("500ms")}},
+				{SetWeight: i32(80)},
+				{Analysis: &v1alpha1.AnalysisStep{Passes: 1}},
+			}},
+			Analysis: v1alpha1.Analysis{
+				Interval: d("500ms"), Threshold: 2,
+				Metrics: []v1alpha1.MetricCheck{
+					{Name: v1alpha1.MetricRequestSuccessRate, ThresholdRange: v1alpha1.ThresholdRange{Min: f64(99)}, Window: d("1s")},
+					{Name: v1alpha1.MetricRequestDuration, ThresholdRange: v1alpha1.ThresholdRange{Max: f64(100)}, Window: d("1s")},
+				},
+			},
+		},
+	}
+	rel.Default()
+	return rel
+}
+
+// runWithLoad runs a release while sending load through its proxy and
+// returns the runner's error, its last snapshot and what the load saw.
+func runWithLoad(t *testing.T, rel *v1alpha1.Release, opts local.Options) (error, *local.Snapshot, loadgen.Stats) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var (
+		snap atomic.Pointer[local.Snapshot]
+		load atomic.Pointer[loadgen.Generator]
+	)
+	opts.OnUpdate = func(s *local.Snapshot) {
+		snap.Store(s)
+		if g := load.Load(); g != nil && s.Release.Status.Phase.Terminal() {
+			g.Stop() // before the runner closes its proxy
+		}
+	}
+	r, err := local.New(rel, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	var gen *loadgen.Generator
+	for gen == nil {
+		select {
+		case err := <-done:
+			t.Fatalf("runner ended before its proxy listened: %v", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+		if s := snap.Load(); s != nil && s.ProxyAddress != "" {
+			gen, err = loadgen.New(loadgen.Config{Target: s.ProxyAddress + "/", Rate: 200, Duration: time.Minute, Concurrency: 16})
+			if err == nil {
+				err = gen.Start(ctx)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			load.Store(gen)
+		}
+	}
+	runErr := <-done
+	gen.Stop()
+	return runErr, r.Snapshot(), gen.Stats()
+}
+
+func TestHealthyCanaryIsPromoted(t *testing.T) {
+	rel := release("healthy", "--latency=2ms")
+	err, snap, load := runWithLoad(t, rel, local.Options{StateDir: t.TempDir(), Tick: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	st := snap.Release.Status
+	if st.Phase != v1alpha1.PhasePromoted || st.CanaryWeight != 100 {
+		t.Fatalf("phase %s weight %d: %s", st.Phase, st.CanaryWeight, st.Message)
+	}
+	if load.Errors != 0 || load.Non2xx != 0 || load.Sent == 0 {
+		t.Fatalf("requests failed during weight changes: %+v", load)
+	}
+	if st.Analysis.PassedChecks < 3 || st.Analysis.FailedChecks != 0 {
+		t.Fatalf("checks: %+v", st.Analysis)
+	}
+}
+
+func TestFaultyCanaryIsRolledBack(t *testing.T) {
+	rel := release("faulty", "--error-rate=0.2", "--latency=150ms")
+	err, snap, load := runWithLoad(t, rel, local.Options{StateDir: t.TempDir(), Tick: 50 * time.Millisecond})
+	if !errors.Is(err, local.ErrRolledBack) {
+		t.Fatalf("run: %v, want ErrRolledBack", err)
+	}
+	st := snap.Release.Status
+	if st.Phase != v1alpha1.PhaseRolledBack || st.CanaryWeight != 0 {
+		t.Fatalf("phase %s weight %d", st.Phase, st.CanaryWeight)
+	}
+	if st.Analysis.FailedChecks < 2 {
+		t.Fatalf("rolled back with %d failed checks", st.Analysis.FailedChecks)
+	}
+	if load.Errors != 0 {
+		t.Fatalf("transport errors: %+v", load)
+	}
+	for _, v := range snap.Versions {
+		if v.Name == "canary" && v.Weight != 0 {
+			t.Fatalf("canary still has weight %d", v.Weight)
+		}
+	}
+}

@@ -1,0 +1,189 @@
+package local
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"time"
+
+	"sluice.dev/sluice/api/v1alpha1"
+	"sluice.dev/sluice/internal/analysis"
+	"sluice.dev/sluice/internal/engine"
+)
+
+// liveWindow is the window of the live figures shown to people.
+const liveWindow = 5 * time.Second
+
+// maxCheckPoints bounds the chart history kept in the state file.
+const maxCheckPoints = 720
+
+// tick observes, decides, acts and saves once.
+func (r *Runner) tick(ctx context.Context) error {
+	now := r.opts.Clock.Now()
+	r.metrics.Sample(now)
+	st := r.rel.Status
+
+	obs := engine.Observation{
+		Now:            now,
+		StableRevision: r.stable.Revision(),
+		StableReady:    r.stable.Ready(),
+		Paused:         r.paused(),
+		Command:        r.nextCommand(),
+	}
+	if r.canary != nil {
+		obs.CanaryRevision, obs.CanaryReady = r.canary.Revision(), r.canary.Ready()
+	} else {
+		obs.CanaryRevision = st.CanaryRevision
+	}
+	w := r.proxy.Route().CanaryWeight
+	obs.RouterWeight = &w
+	if engine.CheckDue(r.plan, st, now) {
+		c := analysis.Check(ctx, analysisSource{r.metrics}, r.rel.Spec.Analysis.Metrics, now)
+		obs.Check = &c
+	}
+
+	res := engine.Step(r.plan, st, obs)
+	r.rel.Status = res.Status
+	r.rel.Status.ObservedGeneration = r.rel.Generation
+	for _, ev := range res.Events {
+		r.opts.Logger.Info(ev.Message, "reason", ev.Reason, "phase", r.rel.Status.Phase)
+		if r.opts.OnEvent != nil {
+			r.opts.OnEvent(ev)
+		}
+	}
+	if err := r.act(ctx, res.Desired); err != nil {
+		return err
+	}
+	return r.publish(now, obs.Check != nil || !reflect.DeepEqual(st, r.rel.Status))
+}
+
+// act brings the proxy and the processes to what the engine wants.
+func (r *Runner) act(ctx context.Context, d engine.Desired) error {
+	if r.proxy.Route().CanaryWeight != d.CanaryWeight {
+		if err := r.route(d.CanaryWeight); err != nil {
+			return err
+		}
+	}
+	if !d.CanaryScaledUp && r.canary != nil && r.rel.Status.Phase == v1alpha1.PhaseRolledBack {
+		// All traffic is on stable: the canary can go.
+		if err := r.canary.Stop(ctx); err != nil {
+			r.opts.Logger.Warn("stopping canary", "err", err)
+		}
+	}
+	return nil
+}
+
+// paused reports spec.paused as last set by pause/resume.
+func (r *Runner) paused() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.rel.Spec.Paused
+}
+
+// nextCommand hands the oldest queued command to the engine. The engine
+// remembers the id of the last one applied, so it is dropped once seen.
+func (r *Runner) nextCommand() *engine.Command {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.commands) == 0 {
+		return nil
+	}
+	c := r.commands[0]
+	r.commands = r.commands[1:]
+	return &c
+}
+
+// enqueue queues a command from the control endpoint.
+func (r *Runner) enqueue(kind string) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.cmdSeq++
+	id := fmt.Sprintf("%s-%d-%d", kind, r.opts.Clock.Now().UnixNano(), r.cmdSeq)
+	switch kind {
+	case "pause":
+		r.rel.Spec.Paused = true
+		return id, nil
+	case "resume":
+		r.rel.Spec.Paused = false
+		return id, nil
+	case "promote", "promote-full":
+		r.rel.Spec.Paused = false
+	case "abort", "retry":
+	default:
+		return "", fmt.Errorf("unknown command %q (promote, promote-full, abort, pause, resume, retry)", kind)
+	}
+	r.commands = append(r.commands, engine.Command{ID: id, Kind: engine.CommandKind(kind)})
+	return id, nil
+}
+
+// publish refreshes the snapshot, hands it to watchers and saves it.
+func (r *Runner) publish(now time.Time, changed bool) error {
+	stable := r.versionView("stable", now)
+	canary := r.versionView("canary", now)
+	r.mu.Lock()
+	if len(r.history) == 0 || now.Sub(r.history[len(r.history)-1].Time) >= time.Second {
+		r.history = append(r.history, CheckPoint{Time: now, Weight: r.rel.Status.CanaryWeight, Stable: stable.point(), Canary: canary.point()})
+		if len(r.history) > maxCheckPoints {
+			r.history = r.history[len(r.history)-maxCheckPoints:]
+		}
+		changed = true
+	}
+	snap := &Snapshot{
+		Release:      *r.rel.DeepCopy(),
+		Versions:     []VersionView{stable, canary},
+		Control:      r.control,
+		PID:          pid(),
+		ProxyAddress: r.proxyURL,
+		Checks:       append([]CheckPoint(nil), r.history...),
+		UpdatedAt:    now,
+	}
+	r.snap = snap
+	r.mu.Unlock()
+	if r.opts.OnUpdate != nil {
+		r.opts.OnUpdate(snap)
+	}
+	if !changed {
+		return nil
+	}
+	return SaveSnapshot(r.path, snap)
+}
+
+// versionView gathers one version's live figures.
+func (r *Runner) versionView(name string, now time.Time) VersionView {
+	inst, spec := r.stable, r.rel.Spec.Workload.Local.Stable
+	weight := 100 - r.rel.Status.CanaryWeight
+	if name == "canary" {
+		inst, spec, weight = r.canary, r.rel.Spec.Workload.Local.Canary, r.rel.Status.CanaryWeight
+	}
+	v := VersionView{Name: name, Version: spec.Version, Weight: weight}
+	if inst != nil {
+		v.URL, v.PID, v.Revision, v.Ready = urlString(inst.URL()), inst.PID(), inst.Revision(), inst.Ready()
+		v.Running = inst.Ready()
+	}
+	total := r.proxy.Stats().Stable
+	if name == "canary" {
+		total = r.proxy.Stats().Canary
+	}
+	v.Requests = total.Requests
+	if win, ok := r.metrics.Window(name, liveWindow, now); ok && win.Requests > 0 {
+		v.RPS = float64(win.Requests) / liveWindow.Seconds()
+		sr := 100 * float64(win.Requests-win.Errors) / float64(win.Requests)
+		v.SuccessRate = &sr
+		if q, ok := win.Quantile(0.99); ok {
+			ms := q * 1000
+			v.P99Millis = &ms
+		}
+	}
+	return v
+}
+
+func (v VersionView) point() VersionPoint {
+	return VersionPoint{RPS: v.RPS, SuccessRate: v.SuccessRate, P99Millis: v.P99Millis}
+}
+
+// Snapshot returns the latest snapshot, or nil before the first tick.
+func (r *Runner) Snapshot() *Snapshot {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.snap
+}

@@ -1,0 +1,193 @@
+package local
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"sluice.dev/sluice/internal/local"
+)
+
+// sluiceBin is the sluice binary, built once for all tests.
+var sluiceBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "sluice-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	sluiceBin = filepath.Join(dir, "sluice")
+	cmd := exec.Command("go", "build", "-o", sluiceBin, "sluice.dev/sluice/cmd/sluice")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building sluice:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// sluice runs a sluice command to its end and returns its output and exit code.
+func sluice(t *testing.T, stateDir string, args ...string) (string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, sluiceBin, append([]string{"--state-dir", stateDir}, args...)...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("sluice %v: %v", args, err)
+	}
+	return out.String(), code
+}
+
+// started is a `sluice run` in the background.
+type started struct {
+	cmd  *exec.Cmd
+	out  *bytes.Buffer
+	done chan error
+}
+
+func startRun(t *testing.T, stateDir, file string, extra ...string) *started {
+	t.Helper()
+	cmd := exec.Command(sluiceBin, append([]string{"--state-dir", stateDir, "run", "-q", "-f", file}, extra...)...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := &started{cmd: cmd, out: &out, done: make(chan error, 1)}
+	go func() { s.done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-s.done
+	})
+	return s
+}
+
+// wait ends when the process exits or the timeout passes.
+func (s *started) wait(t *testing.T, timeout time.Duration) int {
+	t.Helper()
+	select {
+	case err := <-s.done:
+		s.done <- err
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0
+	case <-time.After(timeout):
+		t.Fatalf("sluice run did not end within %s; output:\n%s", timeout, s.out)
+		return -1
+	}
+}
+
+// getJSON reads a release with `sluice get -o json`.
+func getJSON(t *testing.T, stateDir, name string) *local.Snapshot {
+	t.Helper()
+	out, code := sluice(t, stateDir, "get", name, "-o", "json")
+	if code != 0 {
+		return nil
+	}
+	var s local.Snapshot
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		t.Fatalf("get -o json: %v\n%s", err, out)
+	}
+	return &s
+}
+
+// waitFor polls the release until cond holds, within timeout.
+func waitFor(t *testing.T, stateDir, name string, timeout time.Duration, what string, cond func(*local.Snapshot) bool) *local.Snapshot {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	var last *local.Snapshot
+	for time.Now().Before(deadline) {
+		if s := getJSON(t, stateDir, name); s != nil {
+			last = s
+			if cond(s) {
+				return s
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if last != nil {
+		t.Fatalf("waiting for %s: last phase %s step %d weight %d: %s", what, last.Release.Status.Phase, last.Release.Status.StepIndex, last.Release.Status.CanaryWeight, last.Release.Status.Message)
+	}
+	t.Fatalf("waiting for %s: no release state", what)
+	return nil
+}
+
+// freeAddr returns a free loopback address for a proxy.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// writeRelease writes a release file of the sample app run by the sluice
+// binary itself, with the given steps (YAML lines) and fast checks.
+func writeRelease(t *testing.T, name, listen, canaryArgs, steps string) string {
+	t.Helper()
+	yaml := fmt.Sprintf(`apiVersion: sluice.dev/v1alpha1
+kind: Release
+metadata:
+  name: %s
+spec:
+  workload:
+    local:
+      stable:
+        version: v1
+        command: [%q, "app", "--version=v1", "--latency=2ms"]
+      canary:
+        version: v2
+        command: [%q, "app", "--version=v2"%s]
+  traffic:
+    proxy:
+      listen: %s
+  strategy:
+    steps:
+%s
+  analysis:
+    interval: 500ms
+    threshold: 2
+    metrics:
+      - name: request-success-rate
+        thresholdRange: {min: 99}
+        window: 1s
+      - name: request-duration
+        thresholdRange: {max: 100}
+        window: 1s
+`, name, sluiceBin, sluiceBin, canaryArgs, listen, steps)
+	path := filepath.Join(t.TempDir(), name+".yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func indent(lines ...string) string {
+	for i, l := range lines {
+		lines[i] = "      - " + l
+	}
+	return strings.Join(lines, "\n")
+}
