@@ -61,11 +61,11 @@ func DecodeErrors(err error) []*DecodeError {
 	if err == nil {
 		return nil
 	}
-	if de, ok := err.(*DecodeError); ok {
+	if de, ok := err.(*DecodeError); ok { //nolint:errorlint // this walks the error tree itself
 		return []*DecodeError{de}
 	}
 	var out []*DecodeError
-	switch u := err.(type) {
+	switch u := err.(type) { //nolint:errorlint // as above
 	case interface{ Unwrap() []error }:
 		for _, e := range u.Unwrap() {
 			out = append(out, DecodeErrors(e)...)

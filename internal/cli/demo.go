@@ -37,7 +37,7 @@ is rolled back by itself. It exits 0 only if both end as expected.`,
 					return fmt.Errorf("state dir: %w", err)
 				}
 				if !keep {
-					defer os.RemoveAll(dir)
+					defer func() { _ = os.RemoveAll(dir) }()
 				}
 				stateDir = dir
 			}
@@ -83,4 +83,3 @@ func summarize(w io.Writer, outcomes []demo.Outcome, total time.Duration) error 
 	}
 	return nil
 }
-

@@ -88,8 +88,10 @@ func printSnapshot(g *globals, s *local.Snapshot, live bool, output string, watc
 	if watch && !isTerminal(g.out) {
 		b.WriteString("---\n")
 	}
-	_, err := g.out.Write(b.Bytes())
-	return err
+	if _, err := g.out.Write(b.Bytes()); err != nil {
+		return fmt.Errorf("writing output: %w", err)
+	}
+	return nil
 }
 
 func listReleases(g *globals, cmd *cobra.Command) error {
@@ -103,6 +105,8 @@ func listReleases(g *globals, cmd *cobra.Command) error {
 		st := s.Release.Status
 		fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%d%%\t%d\t%s\n", s.Release.Name, st.Phase, min(st.StepIndex+1, st.StepCount), st.StepCount, st.CanaryWeight, st.Analysis.FailedChecks, s.UpdatedAt.Local().Format(time.DateTime))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("writing output: %w", err)
+	}
+	return nil
 }
-

@@ -143,7 +143,9 @@ func runCase(ctx context.Context, opts Options, c Case) (Outcome, error) {
 		runErr = <-done
 	case err != nil:
 		cancel()
-		<-done
+		if runErr = <-done; runErr != nil {
+			opts.Logger.Debug("runner stopped", "err", runErr)
+		}
 		return o, err
 	default:
 		gen.Store(g)

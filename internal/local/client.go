@@ -41,7 +41,7 @@ func (c *Client) Get(ctx context.Context, name string) (snap *Snapshot, live boo
 	}
 	var s Snapshot
 	if err := c.do(ctx, http.MethodGet, saved.Control+"/v1/release", &s); err != nil {
-		return saved, false, nil
+		return saved, false, nil //nolint:nilerr // the runner is gone: show what it saved
 	}
 	return &s, true, nil
 }
@@ -77,9 +77,9 @@ func (c *Client) do(ctx context.Context, method, url string, out any) error {
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return fmt.Errorf("%w (%v)", ErrNotRunning, err)
+		return errors.Join(ErrNotRunning, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
 	if err != nil {
 		return fmt.Errorf("control response: %w", err)

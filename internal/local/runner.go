@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
-	"io"
 	"sync"
 	"time"
 
@@ -37,8 +37,8 @@ type Options struct {
 	// the release has ended, until ctx is cancelled: users' traffic is not
 	// cut off when the release is over.
 	KeepServing bool
-	Clock  clock.WithTicker
-	Logger *slog.Logger
+	Clock       clock.WithTicker
+	Logger      *slog.Logger
 	// Stdout and Stderr receive the versions' output; nil discards it.
 	Stdout, Stderr io.Writer
 	// OnUpdate is called with every new snapshot (for live views).
@@ -119,7 +119,9 @@ func (r *Runner) Run(ctx context.Context) error {
 	defer func() {
 		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		r.driver.StopAll(stopCtx)
+		if err := r.driver.StopAll(stopCtx); err != nil {
+			log.Warn("stopping versions", "err", err)
+		}
 	}()
 
 	r.proxy = proxy.New(proxy.Options{Release: r.rel.Name, Logger: log})

@@ -35,7 +35,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
-	os.RemoveAll(dir)
+	_ = os.RemoveAll(dir)
 	os.Exit(code)
 }
 
@@ -79,7 +79,7 @@ func release(name string, canaryArgs ...string) *v1alpha1.Release {
 
 // runWithLoad runs a release while sending load through its proxy and
 // returns the runner's error, its last snapshot and what the load saw.
-func runWithLoad(t *testing.T, rel *v1alpha1.Release, opts local.Options) (error, *local.Snapshot, loadgen.Stats) {
+func runWithLoad(t *testing.T, rel *v1alpha1.Release, opts local.Options) (*local.Snapshot, loadgen.Stats, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -119,12 +119,12 @@ func runWithLoad(t *testing.T, rel *v1alpha1.Release, opts local.Options) (error
 	}
 	runErr := <-done
 	gen.Stop()
-	return runErr, r.Snapshot(), gen.Stats()
+	return r.Snapshot(), gen.Stats(), runErr
 }
 
 func TestHealthyCanaryIsPromoted(t *testing.T) {
 	rel := release("healthy", "--latency=2ms")
-	err, snap, load := runWithLoad(t, rel, local.Options{StateDir: t.TempDir(), Tick: 50 * time.Millisecond})
+	snap, load, err := runWithLoad(t, rel, local.Options{StateDir: t.TempDir(), Tick: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}
@@ -142,7 +142,7 @@ func TestHealthyCanaryIsPromoted(t *testing.T) {
 
 func TestFaultyCanaryIsRolledBack(t *testing.T) {
 	rel := release("faulty", "--error-rate=0.2", "--latency=150ms")
-	err, snap, load := runWithLoad(t, rel, local.Options{StateDir: t.TempDir(), Tick: 50 * time.Millisecond})
+	snap, load, err := runWithLoad(t, rel, local.Options{StateDir: t.TempDir(), Tick: 50 * time.Millisecond})
 	if !errors.Is(err, local.ErrRolledBack) {
 		t.Fatalf("run: %v, want ErrRolledBack", err)
 	}

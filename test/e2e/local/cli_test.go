@@ -28,7 +28,7 @@ spec:
     stepz: 3
   analysis:
     metrics:
-      - name: request-sucess-rate
+      - name: request-succes-rate # misspelt on purpose
         thresholdRange: {min: 99}
 `), 0o644); err != nil {
 		t.Fatal(err)
@@ -40,7 +40,7 @@ spec:
 	}{
 		"invalid file names every field": {
 			file: bad, wantCode: 1,
-			want: []string{"spec.strategy.steps[2].setWeight: 120 is above 100", "spec.strategy.stepz", "spec.analysis.metrics[0].name"},
+			want: []string{"spec.strategy.steps[2].setWeight: 120 is above 100", "spec.strategy.stepz", "spec.analysis.metrics[0].name: \"request-succes-rate\" is not a known metric"},
 		},
 		"the example is valid": {
 			file: "../../../examples/local/release.yaml", wantCode: 0,
