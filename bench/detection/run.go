@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"hash/fnv"
+	"math"
 	"runtime"
 	"sync"
 
@@ -86,8 +87,8 @@ func runOne(sc scenario, seed uint64, o options) ([]runResult, error) {
 			rest := float64(sc.Horizon - t)
 			for i := range res {
 				if res[i].Out == promoted {
-					res[i].Canary += rest * sc.RPS
-					res[i].Bad += rest * sc.RPS * badRate(sc)
+					res[i].Canary += math.Round(rest * sc.RPS)
+					res[i].Bad += math.Round(rest * sc.RPS * badRate(sc))
 				}
 			}
 			break

@@ -127,7 +127,7 @@ func fmtDur(s float64) string {
 	switch {
 	case s < 120:
 		return fmt.Sprintf("%.0f s", s)
-	case s < 7200:
+	case s < 90*60:
 		return strings.Replace(fmt.Sprintf("%.1f min", s/60), ".0 min", " min", 1)
 	}
 	return fmt.Sprintf("%.1f h", s/3600)
