@@ -76,8 +76,11 @@ func renderTree(w io.Writer, s *local.Snapshot) {
 			branch = "└──"
 		}
 		ready := "✖ NotReady"
-		if v.Ready {
+		switch {
+		case v.Ready:
 			ready = "✔ Ready"
+		case !v.Running && v.Weight == 0:
+			ready = "■ Stopped"
 		}
 		label := v.Name
 		if v.Version != "" {

@@ -158,15 +158,19 @@ func (r *Runner) versionView(name string, now time.Time) VersionView {
 	v := VersionView{Name: name, Version: spec.Version, Weight: weight}
 	if inst != nil {
 		v.URL, v.PID, v.Revision, v.Ready = urlString(inst.URL()), inst.PID(), inst.Revision(), inst.Ready()
-		v.Running = inst.Ready()
+		select {
+		case <-inst.Exited():
+		default:
+			v.Running = !inst.Stopped()
+		}
 	}
 	total := r.proxy.Stats().Stable
 	if name == "canary" {
 		total = r.proxy.Stats().Canary
 	}
 	v.Requests = total.Requests
-	if win, ok := r.metrics.Window(name, liveWindow, now); ok && win.Requests > 0 {
-		v.RPS = float64(win.Requests) / liveWindow.Seconds()
+	if win, span, ok := r.metrics.Window(name, liveWindow, now); ok && win.Requests > 0 && span > 0 {
+		v.RPS = float64(win.Requests) / span.Seconds()
 		sr := 100 * float64(win.Requests-win.Errors) / float64(win.Requests)
 		v.SuccessRate = &sr
 		if q, ok := win.Quantile(0.99); ok {

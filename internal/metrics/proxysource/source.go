@@ -86,14 +86,15 @@ func (s *Source) slot(t time.Time) int64 { return t.UnixNano() / int64(s.resolut
 
 // Window returns what the named version ("stable" or "canary") served in the
 // window ending at now: raw request and error counts and latency buckets, for
-// callers that do their own statistics. ok is false when there are not two
-// samples to subtract in that span, or the version is unknown.
-func (s *Source) Window(version string, window time.Duration, now time.Time) (proxy.VersionStats, bool) {
+// callers that do their own statistics, and the span they cover (shorter
+// than window early on, so rates are not under-read). ok is false when there
+// are not two samples to subtract in that span, or the version is unknown.
+func (s *Source) Window(version string, window time.Duration, now time.Time) (proxy.VersionStats, time.Duration, bool) {
 	w, err := s.window(version, window, now)
 	if err != nil || w.reason != "" {
-		return proxy.VersionStats{}, false
+		return proxy.VersionStats{}, 0, false
 	}
-	return w.delta, true
+	return w.delta, w.span, true
 }
 
 // windowed is a window's delta and how it was obtained.

@@ -32,7 +32,7 @@ func TestWindow(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			got, ok := src.Window(tc.version, tc.window, tc.now)
+			got, _, ok := src.Window(tc.version, tc.window, tc.now)
 			if ok != tc.wantOK {
 				t.Fatalf("Window ok = %v, want %v", ok, tc.wantOK)
 			}
@@ -75,7 +75,7 @@ func TestSampleResolutionBoundsMemory(t *testing.T) {
 		}
 	}
 	// A window longer than retention uses the oldest kept sample.
-	got, ok := src.Window("canary", time.Hour, t0.Add(time.Minute))
+	got, _, ok := src.Window("canary", time.Hour, t0.Add(time.Minute))
 	if !ok || got.Requests > 120 || got.Requests < 90 {
 		t.Errorf("hour window = %d requests (ok=%v), want about the last 11 s (~110)", got.Requests, ok)
 	}
@@ -100,7 +100,7 @@ func TestWindowAcrossProxyRestart(t *testing.T) {
 	src.Sample(t0)
 	f.set(proxy.Stats{Canary: counts(30, 3, time.Millisecond)}) // counters reset
 	src.Sample(t0.Add(10 * time.Second))
-	got, ok := src.Window("canary", 10*time.Second, t0.Add(10*time.Second))
+	got, _, ok := src.Window("canary", 10*time.Second, t0.Add(10*time.Second))
 	if !ok || got.Requests != 30 || got.Errors != 3 {
 		t.Errorf("Window after reset = %d requests, %d errors (ok=%v); want 30, 3", got.Requests, got.Errors, ok)
 	}

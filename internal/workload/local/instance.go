@@ -120,6 +120,10 @@ func (i *Instance) PID() int {
 // false once it fails a probe, exits or is stopped.
 func (i *Instance) Ready() bool { return i.ready.Load() }
 
+// Stopped reports whether Stop was called, so views can tell a version
+// Sluice stopped (a rolled-back canary) from one that failed.
+func (i *Instance) Stopped() bool { return i.stopping.Load() }
+
 // Exited is closed when a started process has exited, for whatever reason.
 // For a URL it is never closed, so it is always safe to select on.
 func (i *Instance) Exited() <-chan struct{} { return i.exited }
