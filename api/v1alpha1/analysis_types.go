@@ -30,6 +30,10 @@ type Analysis struct {
 	// +optional
 	NoDataTimeout *metav1.Duration `json:"noDataTimeout,omitempty"`
 
+	// Prometheus is where metrics are read on Kubernetes.
+	// +optional
+	Prometheus *PrometheusSource `json:"prometheus,omitempty"`
+
 	// Metrics are the values compared with their ranges at each check.
 	// +optional
 	// +kubebuilder:validation:MaxItems=50
@@ -38,9 +42,16 @@ type Analysis struct {
 
 // MetricCheck is one metric and the range its value must stay in.
 type MetricCheck struct {
-	// Name is a built-in metric (request-success-rate, request-duration).
+	// Name is a built-in metric (request-success-rate, request-duration),
+	// or any name for a custom Query.
 	// +kubebuilder:validation:MinLength=1
 	Name string `json:"name"`
+
+	// Query is a PromQL template for a custom metric. It may use
+	// {{ namespace }}, {{ target }}, {{ version }} (the canary's workload or
+	// subset), {{ window }}; values are escaped for PromQL string literals.
+	// +optional
+	Query string `json:"query,omitempty"`
 
 	// ThresholdRange is where the value must be for the check to pass.
 	ThresholdRange ThresholdRange `json:"thresholdRange"`

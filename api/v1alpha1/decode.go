@@ -22,6 +22,7 @@ const Kind = "Release"
 
 // DecodeError carries every problem found while reading a release file, so
 // a user fixes them all in one go instead of one per run.
+// +kubebuilder:object:generate=false
 type DecodeError struct {
 	// Document is the 1-based position of the document in a multi-document
 	// file, counting non-empty documents only; 0 for a single document.

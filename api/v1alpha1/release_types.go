@@ -48,6 +48,12 @@ type ReleaseSpec struct {
 	// +optional
 	Analysis Analysis `json:"analysis,omitempty"`
 
+	// Webhooks are called at points of the release: load tests, gates,
+	// notifications.
+	// +optional
+	// +kubebuilder:validation:MaxItems=20
+	Webhooks []Webhook `json:"webhooks,omitempty"`
+
 	// Paused holds the release at its current step until it is set back to
 	// false; analysis keeps running so a bad canary is still rolled back.
 	// +optional
@@ -56,11 +62,25 @@ type ReleaseSpec struct {
 
 // WorkloadSpec names the driver that runs the two versions. Exactly one
 // member is set.
+// +kubebuilder:validation:XValidation:rule="(has(self.local) ? 1 : 0) + (has(self.deployments) ? 1 : 0) + (has(self.target) ? 1 : 0) == 1",message="exactly one of local, deployments or target must be set"
 type WorkloadSpec struct {
 	// Local runs the versions as processes started by Sluice, or points at
 	// two URLs already serving.
 	// +optional
 	Local *LocalWorkload `json:"local,omitempty"`
+
+	// Deployments are two Deployments the user owns, such as api-v1 and
+	// api-v2 labelled version: v1 / v2 behind DestinationRule subsets. On
+	// promotion all traffic ends on the canary Deployment.
+	// +optional
+	Deployments *DeploymentsWorkload `json:"deployments,omitempty"`
+
+	// Target is one Deployment kept in Git. Sluice keeps a copy of it named
+	// <deployment>-primary as stable, and treats every new pod template of
+	// the target as a canary; on promotion the template is copied to the
+	// primary and all traffic goes back to it.
+	// +optional
+	Target *TargetWorkload `json:"target,omitempty"`
 }
 
 // LocalWorkload is the laptop/VM form: two commands or two URLs.
@@ -74,6 +94,7 @@ type LocalWorkload struct {
 // LocalVersion is one version run locally: either a command Sluice starts
 // (with a port of its own in $PORT and in "{{port}}" arguments) or the URL
 // of a server already running. Exactly one of Command and URL is set.
+// +kubebuilder:validation:XValidation:rule="has(self.command) != has(self.url)",message="exactly one of command or url must be set"
 type LocalVersion struct {
 	// Version is a label for people and metrics, such as "v1".
 	// +optional
@@ -100,10 +121,19 @@ type LocalVersion struct {
 
 // TrafficSpec names the router that splits traffic, and the request match
 // rules that send chosen requests to the canary whatever the weight.
+// +kubebuilder:validation:XValidation:rule="(has(self.proxy) ? 1 : 0) + (has(self.istio) ? 1 : 0) + (has(self.gatewayAPI) ? 1 : 0) == 1",message="exactly one of proxy, istio or gatewayAPI must be set"
 type TrafficSpec struct {
 	// Proxy is Sluice's own weighted reverse proxy (local mode).
 	// +optional
 	Proxy *ProxyTraffic `json:"proxy,omitempty"`
+
+	// Istio writes weights into a VirtualService the user owns.
+	// +optional
+	Istio *IstioTraffic `json:"istio,omitempty"`
+
+	// GatewayAPI writes weights into an HTTPRoute the user owns.
+	// +optional
+	GatewayAPI *GatewayAPITraffic `json:"gatewayAPI,omitempty"`
 
 	// Match sends requests that match any rule to the canary (A/B testing).
 	// +optional
@@ -117,6 +147,7 @@ type ProxyTraffic struct {
 }
 
 // MatchRule matches a request when every condition in it holds.
+// +kubebuilder:validation:XValidation:rule="has(self.headers) || has(self.cookies)",message="a match rule needs at least one header or cookie"
 type MatchRule struct {
 	// Headers maps a header name to how its value must look.
 	// +optional
@@ -127,6 +158,7 @@ type MatchRule struct {
 }
 
 // StringMatch is how a value must look; exactly one member is set.
+// +kubebuilder:validation:XValidation:rule="(has(self.exact) ? 1 : 0) + (has(self.prefix) ? 1 : 0) + (has(self.regex) ? 1 : 0) == 1",message="exactly one of exact, prefix or regex must be set"
 type StringMatch struct {
 	// +optional
 	Exact string `json:"exact,omitempty"`

@@ -20,6 +20,7 @@ import (
 // MetricInfo is what validation knows about a metric name, so a range that
 // can never be met (a success rate above 100) is caught before a release
 // starts rather than by a rollback.
+// +kubebuilder:object:generate=false
 type MetricInfo struct {
 	// Unit names what the values measure, for messages.
 	Unit string
