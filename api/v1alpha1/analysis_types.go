@@ -34,6 +34,13 @@ type Analysis struct {
 	// +optional
 	Prometheus *PrometheusSource `json:"prometheus,omitempty"`
 
+	// Judge turns on the statistical judge: it compares canary with stable
+	// on every request count, not once per interval, and rolls back as soon
+	// as the evidence says the canary is worse. Any failure rolls back,
+	// whether from the judge or from the threshold checks.
+	// +optional
+	Judge *JudgeSpec `json:"judge,omitempty"`
+
 	// Metrics are the values compared with their ranges at each check.
 	// +optional
 	// +kubebuilder:validation:MaxItems=50
@@ -67,4 +74,32 @@ type ThresholdRange struct {
 	Min *float64 `json:"min,omitempty"`
 	// +optional
 	Max *float64 `json:"max,omitempty"`
+}
+
+// JudgeSpec configures the statistical judge (canary against stable).
+type JudgeSpec struct {
+	// Alpha bounds the probability of rolling back a canary that is no
+	// worse than stable, over the whole release (default 0.01).
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=0.5
+	Alpha float64 `json:"alpha,omitempty"`
+	// EarlyPass lets the judge's pass end an analysis step before its
+	// checks have passed, so a clearly healthy canary moves on sooner.
+	// +optional
+	EarlyPass bool `json:"earlyPass,omitempty"`
+	// RequirePass holds the promotion until the judge has passed the canary
+	// (default true): with too little traffic to tell, nothing is promoted.
+	// +optional
+	RequirePass *bool `json:"requirePass,omitempty"`
+	// MinRequests is the fewest requests each version must serve before the
+	// judge may pass (default 500).
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	MinRequests int64 `json:"minRequests,omitempty"`
+}
+
+// JudgeRequiresPass reports whether promotion waits for the judge's pass.
+func (j *JudgeSpec) JudgeRequiresPass() bool {
+	return j != nil && (j.RequirePass == nil || *j.RequirePass)
 }

@@ -38,6 +38,10 @@ const DefaultWindow = time.Minute
 // query error is no data, never a pass.
 func Check(ctx context.Context, src Source, metrics []v1alpha1.MetricCheck, now time.Time) engine.CheckResult {
 	res := engine.CheckResult{Verdict: v1alpha1.VerdictPass}
+	if len(metrics) == 0 {
+		res.Reason = "no threshold metrics to check"
+		return res
+	}
 	var failed, nodata []string
 	for _, m := range metrics {
 		ms := evaluate(ctx, src, m, now)

@@ -70,7 +70,9 @@ type Plan struct {
 	HasChecks bool
 	// HasMatch is true when match rules send some traffic to the canary
 	// whatever the weight, so checks make sense even at weight 0.
-	HasMatch  bool
+	HasMatch bool
+	// JudgeGate holds the promotion until the statistical judge passes.
+	JudgeGate bool
 	PromoteBy PromoteMode
 }
 
@@ -88,7 +90,8 @@ func NewPlan(spec v1alpha1.ReleaseSpec, promoteBy PromoteMode) Plan {
 	p := Plan{
 		Interval:  DefaultInterval,
 		Threshold: DefaultThreshold,
-		HasChecks: len(spec.Analysis.Metrics) > 0,
+		HasChecks: len(spec.Analysis.Metrics) > 0 || spec.Analysis.Judge != nil,
+		JudgeGate: spec.Analysis.Judge.JudgeRequiresPass(),
 		HasMatch:  len(spec.Traffic.Match) > 0,
 		PromoteBy: promoteBy,
 	}

@@ -37,6 +37,9 @@ func (t *tick) progress() {
 	}
 	for i := 0; i < maxInstantSteps; i++ {
 		if int(t.st.StepIndex) >= len(t.plan.Steps) {
+			if t.waitForJudge() {
+				return
+			}
 			t.setPhase(v1alpha1.PhasePromoting, "Promoting", fmt.Sprintf("all %d steps done after %d passed checks: promoting the canary", len(t.plan.Steps), t.st.Analysis.PassedChecks), false)
 			t.promote()
 			return
@@ -166,6 +169,24 @@ func (t *tick) applyCheck() bool {
 	}
 	t.record("CheckFailed", msg, true)
 	return false
+}
+
+// waitForJudge holds the promotion until the judge has passed the canary,
+// when the plan asks for it. It reports whether the release must wait.
+func (t *tick) waitForJudge() bool {
+	if !t.plan.JudgeGate {
+		return false
+	}
+	j := t.obs.Judge
+	if j != nil && j.Decision == JudgePass {
+		return false
+	}
+	reason := "no verdict yet"
+	if j != nil && j.Reason != "" {
+		reason = j.Reason
+	}
+	t.st.Message = "all steps done; waiting for the statistical judge to pass the canary: " + reason
+	return true
 }
 
 // applyJudge rolls back at once when the statistical judge fails the canary.

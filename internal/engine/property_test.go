@@ -26,7 +26,7 @@ func randomPlan(rnd *rand.Rand) Plan {
 	p := Plan{
 		Interval: time.Duration(1+rnd.IntN(20)) * time.Second, Threshold: int32(1 + rnd.IntN(5)),
 		NoDataTimeout: time.Duration(1+rnd.IntN(60)) * time.Second, HasChecks: rnd.IntN(4) > 0,
-		HasMatch: rnd.IntN(4) == 0, PromoteBy: PromoteShiftToCanary,
+		HasMatch: rnd.IntN(4) == 0, PromoteBy: PromoteShiftToCanary, JudgeGate: rnd.IntN(3) == 0,
 	}
 	if rnd.IntN(2) == 0 {
 		p.PromoteBy = PromoteCopyToStable
@@ -111,6 +111,12 @@ func TestInvariants(t *testing.T) {
 			}
 			if sameRelease && st.Analysis.FailedChecks < prev.Analysis.FailedChecks {
 				t.Fatalf("%s: failed checks went down within one release", where)
+			}
+			if plan.JudgeGate && st.Phase == v1alpha1.PhasePromoting && prev.Phase != v1alpha1.PhasePromoting {
+				full := o.Command != nil && o.Command.Kind == CommandPromoteFull && o.Command.ID != prev.LastCommand
+				if !full && (o.Judge == nil || o.Judge.Decision != JudgePass) {
+					t.Fatalf("%s: promoted without the judge's pass", where)
+				}
 			}
 			if st.Phase == v1alpha1.PhaseRolledBack && st.CanaryWeight != 0 {
 				t.Fatalf("%s: rolled back with canary weight %d", where, st.CanaryWeight)

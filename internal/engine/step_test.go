@@ -223,6 +223,26 @@ func TestStepTransitions(t *testing.T) {
 			}(),
 			want: want{phase: v1alpha1.PhaseProgressing, step: 2, weight: 10},
 		},
+		"promotion waits for the judge when it must pass": {
+			plan: func(p *Plan) { p.JudgeGate = true },
+			last: progressing(5, 50),
+			obs: func() Observation {
+				o := obs(100, w(50))
+				o.Judge = &JudgeResult{Decision: JudgeContinue, Reason: "need 120 more canary requests"}
+				return o
+			}(),
+			want: want{phase: v1alpha1.PhaseProgressing, step: 5, weight: 50, message: "waiting for the statistical judge to pass the canary: need 120 more"},
+		},
+		"promotion goes on once the judge passes": {
+			plan: func(p *Plan) { p.JudgeGate = true },
+			last: progressing(5, 50),
+			obs: func() Observation {
+				o := obs(100, w(50))
+				o.Judge = &JudgeResult{Decision: JudgePass}
+				return o
+			}(),
+			want: want{phase: v1alpha1.PhasePromoting, step: 5, weight: 100},
+		},
 		"judge pass does not end an analysis step unless allowed": {
 			last: progressing(1, 10),
 			obs: func() Observation {

@@ -58,6 +58,7 @@ type Runner struct {
 	driver  *local.Driver
 	stable  *local.Instance
 	canary  *local.Instance
+	judge   *judgeRunner
 
 	mu       sync.Mutex
 	snap     *Snapshot
@@ -65,7 +66,9 @@ type Runner struct {
 	cmdSeq   int
 	history  []CheckPoint
 	control  string
-	proxyURL string
+	// lastJudge is the judge's latest verdict, kept after the release ends.
+	lastJudge *JudgeView
+	proxyURL  string
 }
 
 // New prepares a runner for a validated, defaulted release.
@@ -92,10 +95,11 @@ func New(rel *v1alpha1.Release, opts Options) (*Runner, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	r := &Runner{
-		opts: opts,
-		rel:  rel.DeepCopy(),
-		plan: engine.NewPlan(rel.Spec, engine.PromoteShiftToCanary),
-		path: StatePath(opts.StateDir, rel.Name),
+		opts:  opts,
+		rel:   rel.DeepCopy(),
+		plan:  engine.NewPlan(rel.Spec, engine.PromoteShiftToCanary),
+		path:  StatePath(opts.StateDir, rel.Name),
+		judge: newJudgeRunner(rel.Spec.Analysis.Judge),
 	}
 	return r, nil
 }
@@ -186,6 +190,9 @@ func (r *Runner) resume() error {
 	r.rel.Status = s.Release.Status
 	r.rel.Spec.Paused = s.Release.Spec.Paused
 	r.history = s.Checks
+	if err := r.judge.restore(s.JudgeState); err != nil {
+		return err
+	}
 	r.opts.Logger.Info("resuming saved release", "phase", r.rel.Status.Phase, "step", r.rel.Status.StepIndex, "weight", r.rel.Status.CanaryWeight)
 	return nil
 }

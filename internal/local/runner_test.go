@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -160,5 +161,44 @@ func TestFaultyCanaryIsRolledBack(t *testing.T) {
 		if v.Name == "canary" && v.Weight != 0 {
 			t.Fatalf("canary still has weight %d", v.Weight)
 		}
+	}
+}
+
+// judged turns a test release into a judge-only one: no threshold metrics.
+func judged(rel *v1alpha1.Release) *v1alpha1.Release {
+	rel.Spec.Analysis.Metrics = nil
+	rel.Spec.Analysis.Judge = &v1alpha1.JudgeSpec{MinRequests: 100}
+	return rel
+}
+
+func TestJudgeRollsBackAFaultyCanary(t *testing.T) {
+	rel := judged(release("judged-faulty", "--error-rate=0.3", "--latency=2ms"))
+	snap, _, err := runWithLoad(t, rel, local.Options{StateDir: t.TempDir(), Tick: 50 * time.Millisecond})
+	if !errors.Is(err, local.ErrRolledBack) {
+		t.Fatalf("run: %v, want ErrRolledBack", err)
+	}
+	st := snap.Release.Status
+	if st.Phase != v1alpha1.PhaseRolledBack || !strings.Contains(st.Message, "statistical judge failed the canary") {
+		t.Fatalf("phase %s: %s", st.Phase, st.Message)
+	}
+	if snap.Judge == nil || snap.Judge.Decision != "Fail" {
+		t.Fatalf("judge view: %+v", snap.Judge)
+	}
+}
+
+func TestJudgePromotesAHealthyCanary(t *testing.T) {
+	rel := judged(release("judged-healthy", "--latency=2ms"))
+	snap, load, err := runWithLoad(t, rel, local.Options{StateDir: t.TempDir(), Tick: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if st := snap.Release.Status; st.Phase != v1alpha1.PhasePromoted {
+		t.Fatalf("phase %s: %s", st.Phase, st.Message)
+	}
+	if snap.Judge == nil || snap.Judge.Decision != "Pass" {
+		t.Fatalf("judge view: %+v", snap.Judge)
+	}
+	if load.Errors != 0 || load.Non2xx != 0 {
+		t.Fatalf("requests failed: %+v", load)
 	}
 }

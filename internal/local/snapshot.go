@@ -27,6 +27,8 @@ type Snapshot struct {
 	ProxyAddress string `json:"proxyAddress,omitempty"`
 	// Judge is the statistical judge's last verdict, when it is on.
 	Judge *JudgeView `json:"judge,omitempty"`
+	// JudgeState is the judge's evidence, so a restart resumes it.
+	JudgeState *savedJudge `json:"judgeState,omitempty"`
 	// Checks are the check results kept for charts, newest last.
 	Checks    []CheckPoint `json:"checks,omitempty"`
 	UpdatedAt time.Time    `json:"updatedAt"`

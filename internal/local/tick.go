@@ -37,6 +37,14 @@ func (r *Runner) tick(ctx context.Context) error {
 	}
 	w := r.proxy.Route().CanaryWeight
 	obs.RouterWeight = &w
+	judge, err := r.judge.observe(st, r.proxy.Stats())
+	if err != nil {
+		return err
+	}
+	obs.Judge = judge
+	if judge != nil {
+		r.lastJudge = &JudgeView{Decision: string(judge.Decision), Reason: judge.Reason}
+	}
 	if engine.CheckDue(r.plan, st, now) {
 		c := analysis.Check(ctx, analysisSource{r.metrics}, r.rel.Spec.Analysis.Metrics, now)
 		obs.Check = &c
@@ -135,6 +143,8 @@ func (r *Runner) publish(now time.Time, changed bool) error {
 		PID:          pid(),
 		ProxyAddress: r.proxyURL,
 		Checks:       append([]CheckPoint(nil), r.history...),
+		Judge:        r.lastJudge,
+		JudgeState:   r.judge.save(),
 		UpdatedAt:    now,
 	}
 	r.snap = snap
