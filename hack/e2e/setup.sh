@@ -5,6 +5,9 @@
 #   eval "$(hack/e2e/setup.sh)"          # or: hack/e2e/setup.sh --env-file FILE
 #   go test ./test/e2e/...
 #
+# In a `set -e` script assign first, since eval ignores a failed substitution:
+#   e2e_env=$(hack/e2e/setup.sh); eval "$e2e_env"
+#
 #   KUBEBUILDER_ASSETS   dir with kube-apiserver and etcd (controller-runtime's envtest)
 #   SLUICE_PROMETHEUS    the prometheus binary
 #   SLUICE_CRDS_ISTIO    dir of Istio's CRD YAML
