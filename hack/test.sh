@@ -5,6 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOTOOLCHAIN=local
 
+echo "== e2e setup (kube-apiserver, etcd, Prometheus, CRDs; cached in ~/.cache/sluice-e2e)"
+# Not eval "$(...)": under set -e a failed substitution inside eval is ignored.
+e2e_env=$(./hack/e2e/setup.sh)
+eval "$e2e_env"
+
 echo "== lint"
 ./hack/lint.sh
 
