@@ -34,6 +34,10 @@ type Observation struct {
 
 	// Command is a person's promote/abort/retry, or nil.
 	Command *Command
+
+	// HoldPromotion, when set, says why the promotion must wait (a
+	// confirm-promotion gate said no); the release holds after its last step.
+	HoldPromotion string
 }
 
 // CheckResult is one analysis check: all metrics evaluated at one time.

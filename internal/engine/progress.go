@@ -37,7 +37,7 @@ func (t *tick) progress() {
 	}
 	for i := 0; i < maxInstantSteps; i++ {
 		if int(t.st.StepIndex) >= len(t.plan.Steps) {
-			if t.waitForJudge() {
+			if t.waitForGates() {
 				return
 			}
 			t.setPhase(v1alpha1.PhasePromoting, "Promoting", fmt.Sprintf("all %d steps done after %d passed checks: promoting the canary", len(t.plan.Steps), t.st.Analysis.PassedChecks), false)
@@ -171,9 +171,14 @@ func (t *tick) applyCheck() bool {
 	return false
 }
 
-// waitForJudge holds the promotion until the judge has passed the canary,
-// when the plan asks for it. It reports whether the release must wait.
-func (t *tick) waitForJudge() bool {
+// waitForGates holds the promotion while a gate says no, and until the
+// judge has passed the canary when the plan asks for it. It reports whether
+// the release must wait.
+func (t *tick) waitForGates() bool {
+	if t.obs.HoldPromotion != "" {
+		t.st.Message = "all steps done; promotion held: " + t.obs.HoldPromotion
+		return true
+	}
 	if !t.plan.JudgeGate {
 		return false
 	}

@@ -233,6 +233,11 @@ func TestStepTransitions(t *testing.T) {
 			}(),
 			want: want{phase: v1alpha1.PhaseProgressing, step: 5, weight: 50, message: "waiting for the statistical judge to pass the canary: need 120 more"},
 		},
+		"a confirm-promotion gate holds the promotion": {
+			last: progressing(5, 50),
+			obs:  func() Observation { o := obs(100, w(50)); o.HoldPromotion = "confirm-promotion webhook said no: 503"; return o }(),
+			want: want{phase: v1alpha1.PhaseProgressing, step: 5, weight: 50, message: "promotion held: confirm-promotion webhook said no"},
+		},
 		"promotion goes on once the judge passes": {
 			plan: func(p *Plan) { p.JudgeGate = true },
 			last: progressing(5, 50),

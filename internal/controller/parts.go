@@ -1,0 +1,48 @@
+package controller
+
+import (
+	"context"
+	"time"
+
+	"sluice.dev/sluice/api/v1alpha1"
+	"sluice.dev/sluice/internal/analysis"
+	"sluice.dev/sluice/internal/engine"
+)
+
+// Router sets and reads the canary weight in the user's traffic object.
+type Router interface {
+	SetWeight(ctx context.Context, canaryWeight int32) error
+	Weight(ctx context.Context) (int32, error)
+}
+
+// Workload observes the two versions and carries out what the engine wants.
+type Workload interface {
+	Observe(ctx context.Context) (WorkloadState, error)
+	Apply(ctx context.Context, d engine.Desired, st v1alpha1.ReleaseStatus) error
+	PromoteMode() engine.PromoteMode
+}
+
+// WorkloadState is what the engine needs to know of the workloads.
+type WorkloadState struct {
+	StableRevision, CanaryRevision string
+	StableReady, CanaryReady       bool
+	// StableName and CanaryName are the Deployments, for people.
+	StableName, CanaryName string
+}
+
+// Hooks calls a release's webhooks of one type.
+type Hooks interface {
+	Run(ctx context.Context, rel *v1alpha1.Release, typ v1alpha1.WebhookType, message string) (ok bool, reason string)
+}
+
+// Parts builds the parts for one release; the real implementation talks to
+// the cluster, Prometheus and webhooks.
+type Parts interface {
+	Workload(rel *v1alpha1.Release) (Workload, error)
+	Router(rel *v1alpha1.Release) (Router, error)
+	Metrics(rel *v1alpha1.Release, ws WorkloadState) (analysis.Source, error)
+	Hooks() Hooks
+}
+
+// Clock is the time source, injected so tests control it.
+type Clock interface{ Now() time.Time }

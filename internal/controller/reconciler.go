@@ -1,0 +1,128 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/runtime"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+
+	"sluice.dev/sluice/api/v1alpha1"
+	"sluice.dev/sluice/internal/engine"
+	"sluice.dev/sluice/internal/kubeerr"
+)
+
+// EventRecorder records Kubernetes Events for a release's decisions.
+type EventRecorder interface {
+	Eventf(regarding runtime.Object, related runtime.Object, eventtype, reason, action, note string, args ...any)
+}
+
+// Reconciler runs the engine for each Release.
+type Reconciler struct {
+	Client   client.Client
+	Recorder EventRecorder
+	Parts    Parts
+	Clock    Clock
+	// MaxTick bounds how long an active release waits between two ticks.
+	MaxTick time.Duration
+}
+
+// Reconcile observes, decides, acts and records for one release.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	log := logf.FromContext(ctx)
+	var stored v1alpha1.Release
+	if err := r.Client.Get(ctx, req.NamespacedName, &stored); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err) //nolint:wrapcheck // not found is the end of the release
+	}
+	rel := stored.DeepCopy()
+	rel.Default() // in memory: the stored spec stays as the user wrote it
+
+	if errs := rel.Validate(); len(errs) > 0 {
+		return ctrl.Result{}, r.stall(ctx, &stored, "InvalidSpec", v1alpha1.FormatError(errs[0]))
+	}
+	if rel.Spec.Workload.Local != nil {
+		return ctrl.Result{}, r.stall(ctx, &stored, "InvalidSpec", "spec.workload.local: local releases run with `sluice run`, not in a cluster")
+	}
+	t, err := r.observe(ctx, rel)
+	if err != nil {
+		var ce *kubeerr.ConfigError
+		if errors.As(err, &ce) {
+			// A person must fix a reference; watches bring us back, and a
+			// slow retry covers objects we do not watch.
+			return ctrl.Result{RequeueAfter: 30 * time.Second}, r.stall(ctx, &stored, "MissingReference", ce.Error())
+		}
+		return ctrl.Result{}, err
+	}
+
+	res := engine.Step(t.plan, rel.Status, t.obs)
+	res.Status.ObservedGeneration = rel.Generation
+	if err := r.act(ctx, t, res); err != nil {
+		var ce *kubeerr.ConfigError
+		if errors.As(err, &ce) {
+			return ctrl.Result{RequeueAfter: 30 * time.Second}, r.stall(ctx, &stored, "MissingReference", ce.Error())
+		}
+		return ctrl.Result{}, err
+	}
+	setStalled(&res.Status, false, "", "", t.obs.Now)
+	if err := r.saveStatus(ctx, &stored, res.Status); err != nil {
+		return ctrl.Result{}, err
+	}
+	for _, ev := range res.Events {
+		typ := corev1.EventTypeNormal
+		if ev.Warning {
+			typ = corev1.EventTypeWarning
+		}
+		r.Recorder.Eventf(&stored, nil, typ, ev.Reason, "Decide", "%s", ev.Message)
+		log.Info(ev.Message, "reason", ev.Reason, "phase", res.Status.Phase)
+	}
+	r.runEventHooks(ctx, rel, res)
+	return ctrl.Result{RequeueAfter: r.next(t.plan, res.Status)}, nil
+}
+
+// next is when an active release must be looked at again. Ended and
+// waiting releases are woken by watches only.
+func (r *Reconciler) next(plan engine.Plan, st v1alpha1.ReleaseStatus) time.Duration {
+	switch st.Phase {
+	case v1alpha1.PhasePromoted, v1alpha1.PhaseRolledBack, v1alpha1.PhaseWaiting:
+		return 0
+	}
+	tick := plan.Interval / 4
+	if r.MaxTick > 0 && tick > r.MaxTick {
+		tick = r.MaxTick
+	}
+	return max(tick, 100*time.Millisecond)
+}
+
+// stall records that the release cannot go on without a person's change:
+// condition Stalled with the field path, Ready False, a warning Event.
+func (r *Reconciler) stall(ctx context.Context, stored *v1alpha1.Release, reason, msg string) error {
+	st := *stored.Status.DeepCopy()
+	st.ObservedGeneration = stored.Generation
+	st.Message = msg
+	setStalled(&st, true, reason, msg, r.Clock.Now())
+	if err := r.saveStatus(ctx, stored, st); err != nil {
+		return err
+	}
+	r.Recorder.Eventf(stored, nil, corev1.EventTypeWarning, reason, "Validate", "%s", msg)
+	return nil
+}
+
+// saveStatus patches .status when it changed; a merge patch of the status
+// subresource only, so spec and metadata are never written.
+func (r *Reconciler) saveStatus(ctx context.Context, stored *v1alpha1.Release, st v1alpha1.ReleaseStatus) error {
+	if equality.Semantic.DeepEqual(stored.Status, st) {
+		return nil
+	}
+	patched := stored.DeepCopy()
+	patched.Status = st
+	if err := r.Client.Status().Patch(ctx, patched, client.MergeFrom(stored)); err != nil {
+		return fmt.Errorf("saving status of %s/%s: %w", stored.Namespace, stored.Name, err)
+	}
+	return nil
+}
