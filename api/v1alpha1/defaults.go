@@ -9,22 +9,28 @@ import (
 // The values Default fills in, exported so docs, the CLI and the engine
 // can name the same numbers.
 const (
-	DefaultInterval      = time.Minute
-	DefaultThreshold     = 5
-	DefaultNoDataFactor  = 5 // noDataTimeout = DefaultNoDataFactor × interval
-	DefaultMetricWindow  = time.Minute
-	DefaultMaxWeight     = 50
-	DefaultPasses        = 1
-	DefaultHealthPath    = "/healthz"
-	DefaultStartTimeout  = 30 * time.Second
-	DefaultStableVersion = "stable"
-	DefaultCanaryVersion = "canary"
+	DefaultInterval       = time.Minute
+	DefaultThreshold      = 5
+	DefaultNoDataFactor   = 5 // noDataTimeout = DefaultNoDataFactor × interval
+	DefaultMetricWindow   = time.Minute
+	DefaultMaxWeight      = 50
+	DefaultPasses         = 1
+	DefaultHealthPath     = "/healthz"
+	DefaultStartTimeout   = 30 * time.Second
+	DefaultStableVersion  = "stable"
+	DefaultCanaryVersion  = "canary"
+	DefaultWebhookTimeout = 10 * time.Second
 )
 
 // Default fills the optional fields left empty, so that what the engine,
 // the status and `sluice get` show is what will actually run. It is
 // idempotent and never overwrites a value the user gave, even an invalid
 // one, so Validate still sees and reports it.
+//
+// target.targetPort is defaulted to target.port only when the port is
+// valid, so that one bad port gives one message, not two. Istio and
+// Gateway API settings have no defaults: empty routes or rules mean "every
+// route that sends to stable", which the routers resolve.
 //
 // maxWeight is defaulted only for stepWeight: with stepWeights the last
 // listed weight is the maximum, and a default of 50 would contradict
@@ -34,6 +40,9 @@ func (r *Release) Default() {
 	if l := s.Workload.Local; l != nil {
 		defaultLocalVersion(&l.Stable, DefaultStableVersion)
 		defaultLocalVersion(&l.Canary, DefaultCanaryVersion)
+	}
+	if t := s.Workload.Target; t != nil && t.TargetPort == 0 && t.Port >= 1 && t.Port <= 65535 {
+		t.TargetPort = t.Port
 	}
 
 	st := &s.Strategy
@@ -59,6 +68,12 @@ func (r *Release) Default() {
 	for i := range a.Metrics {
 		if a.Metrics[i].Window == nil {
 			a.Metrics[i].Window = &metav1.Duration{Duration: DefaultMetricWindow}
+		}
+	}
+
+	for i := range s.Webhooks {
+		if s.Webhooks[i].Timeout == nil {
+			s.Webhooks[i].Timeout = &metav1.Duration{Duration: DefaultWebhookTimeout}
 		}
 	}
 }

@@ -68,6 +68,45 @@ func TestDefault(t *testing.T) {
 			tc:   func(r *Release) { r.Spec.Workload.Local = nil },
 			want: func(*Release) {},
 		},
+		"webhook timeout": {
+			tc: func(r *Release) {
+				r.Spec.Webhooks = []Webhook{
+					{Name: "a", Type: WebhookRollout, URL: "http://a.test/"},
+					{Name: "b", Type: WebhookEvent, URL: "http://b.test/", Timeout: dur(time.Second)},
+					{Name: "c", Type: WebhookEvent, URL: "http://c.test/", Timeout: dur(0)},
+				}
+			},
+			want: func(r *Release) { r.Spec.Webhooks[0].Timeout = dur(10 * time.Second) },
+		},
+		"targetPort from port": {
+			tc: func(r *Release) {
+				r.Spec.Workload = WorkloadSpec{Target: &TargetWorkload{Deployment: "api", Port: 8080}}
+			},
+			want: func(r *Release) { r.Spec.Workload.Target.TargetPort = 8080 },
+		},
+		"targetPort given is kept": {
+			tc: func(r *Release) {
+				r.Spec.Workload = WorkloadSpec{Target: &TargetWorkload{Deployment: "api", Port: 80, TargetPort: 8080}}
+			},
+			want: func(*Release) {},
+		},
+		"no targetPort from an invalid port": {
+			tc: func(r *Release) {
+				r.Spec.Workload = WorkloadSpec{Target: &TargetWorkload{Deployment: "api", Port: 70000}}
+			},
+			want: func(*Release) {},
+		},
+		"nothing for deployments, istio and gatewayAPI": {
+			tc: func(r *Release) {
+				r.Spec.Workload = WorkloadSpec{Deployments: &DeploymentsWorkload{Stable: "a", Canary: "b"}}
+				r.Spec.Traffic = TrafficSpec{
+					Istio:      &IstioTraffic{VirtualService: "api", Stable: IstioDestination{Subset: "v1"}, Canary: IstioDestination{Subset: "v2"}},
+					GatewayAPI: &GatewayAPITraffic{HTTPRoute: "api"},
+				}
+				r.Spec.Analysis.Prometheus = &PrometheusSource{}
+			},
+			want: func(*Release) {},
+		},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -105,6 +144,14 @@ func fillPlain(r *Release) {
 			if v.StartTimeout == nil {
 				v.StartTimeout = dur(30 * time.Second)
 			}
+		}
+	}
+	if t := r.Spec.Workload.Target; t != nil && t.TargetPort == 0 && t.Port > 0 && t.Port < 65536 {
+		t.TargetPort = t.Port
+	}
+	for i := range r.Spec.Webhooks {
+		if r.Spec.Webhooks[i].Timeout == nil {
+			r.Spec.Webhooks[i].Timeout = dur(10 * time.Second)
 		}
 	}
 	a := &r.Spec.Analysis

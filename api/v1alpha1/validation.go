@@ -1,13 +1,9 @@
 package v1alpha1
 
 import (
-	"errors"
 	"fmt"
 	"math"
-	"net"
 	"net/url"
-	"regexp"
-	"regexp/syntax"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,24 +12,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
-
-// MetricInfo is what validation knows about a metric name, so a range that
-// can never be met (a success rate above 100) is caught before a release
-// starts rather than by a rollback.
-// +kubebuilder:object:generate=false
-type MetricInfo struct {
-	// Unit names what the values measure, for messages.
-	Unit string
-	// Min and Max bound the values a thresholdRange may name.
-	Min, Max float64
-}
-
-// KnownMetrics are the metric names Validate accepts. It is a variable so
-// that sources of custom metrics can add theirs.
-var KnownMetrics = map[string]MetricInfo{
-	MetricRequestSuccessRate: {Unit: "percent", Min: 0, Max: 100},
-	MetricRequestDuration:    {Unit: "milliseconds", Min: 0, Max: math.Inf(1)},
-}
 
 // FormatError renders one problem as "<path>: <detail>", the way the CLI
 // prints it, without the "Invalid value: ..." wording of field.Error,
@@ -55,14 +33,23 @@ func FormatError(e *field.Error) string {
 // Validate reports every problem of the release at once, each with its
 // field path, so that a file is fixed in one pass. It accepts a release
 // before or after Default: fields left at zero mean "use the default".
+//
+// The rules are split by section: validation_workload.go,
+// validation_traffic.go (and validation_match.go), validation_strategy.go,
+// validation_analysis.go and validation_webhooks.go. Rules that pair two
+// sections (a router with a workload driver, Prometheus with Kubernetes)
+// are reported under the section that would have to change.
 func (r *Release) Validate() field.ErrorList {
 	var errs field.ErrorList
 	errs = append(errs, validateMeta(&r.ObjectMeta, field.NewPath("metadata"))...)
-	sp := field.NewPath("spec")
-	errs = append(errs, validateWorkload(&r.Spec.Workload, sp.Child("workload"))...)
-	errs = append(errs, validateTraffic(&r.Spec.Traffic, sp.Child("traffic"))...)
-	errs = append(errs, validateStrategy(&r.Spec.Strategy, len(r.Spec.Analysis.Metrics) > 0, sp.Child("strategy"))...)
-	errs = append(errs, validateAnalysis(&r.Spec.Analysis, sp.Child("analysis"))...)
+	s, sp := &r.Spec, field.NewPath("spec")
+	driver := workloadDriver(&s.Workload)
+	errs = append(errs, validateWorkload(&s.Workload, sp.Child("workload"))...)
+	errs = append(errs, validateTraffic(&s.Traffic, sp.Child("traffic"))...)
+	errs = append(errs, validateRouterFits(driver, &s.Traffic, sp.Child("traffic"))...)
+	errs = append(errs, validateStrategy(&s.Strategy, len(s.Analysis.Metrics) > 0, sp.Child("strategy"))...)
+	errs = append(errs, validateAnalysis(&s.Analysis, driver, sp.Child("analysis"))...)
+	errs = append(errs, validateWebhooks(s.Webhooks, sp.Child("webhooks"))...)
 	return errs
 }
 
@@ -72,217 +59,71 @@ func validateMeta(m *metav1.ObjectMeta, p *field.Path) field.ErrorList {
 		errs = append(errs, field.Required(p.Child("name"), "must be set"))
 	} else if len(validation.IsDNS1123Label(m.Name)) > 0 {
 		errs = append(errs, field.Invalid(p.Child("name"), m.Name, fmt.Sprintf(
-			"%q is not a valid name: use at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit", m.Name)))
+			"%q is not a valid name: %s", m.Name, labelRule)))
 	}
 	if m.Namespace != "" && len(validation.IsDNS1123Label(m.Namespace)) > 0 {
 		errs = append(errs, field.Invalid(p.Child("namespace"), m.Namespace, fmt.Sprintf(
-			"%q is not a valid namespace: use at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit", m.Namespace)))
+			"%q is not a valid namespace: %s", m.Namespace, labelRule)))
 	}
 	return errs
 }
 
-func validateWorkload(w *WorkloadSpec, p *field.Path) field.ErrorList {
-	var errs field.ErrorList
-	if err := exactlyOne(p, []string{p.Child("local").String()}, w.Local != nil); err != nil {
-		errs = append(errs, err)
-	}
-	if w.Local != nil {
-		lp := p.Child("local")
-		errs = append(errs, validateLocalVersion(&w.Local.Stable, lp.Child("stable"))...)
-		errs = append(errs, validateLocalVersion(&w.Local.Canary, lp.Child("canary"))...)
-	}
-	return errs
-}
+// How to write each kind of Kubernetes name, in the words of the messages.
+const (
+	labelRule     = "use at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit"
+	subdomainRule = "use at most 253 lower-case letters, digits, '-' and '.', starting and ending with a letter or digit"
+	serviceRule   = "use at most 63 lower-case letters, digits and '-', starting with a letter and ending with a letter or digit"
+)
 
-func validateLocalVersion(v *LocalVersion, p *field.Path) field.ErrorList {
-	var errs field.ErrorList
-	hasCommand, hasURL := len(v.Command) > 0, v.URL != ""
-	switch {
-	case !hasCommand && !hasURL:
-		errs = append(errs, field.Required(p, "exactly one of command or url must be set"))
-	case hasCommand && hasURL:
-		errs = append(errs, field.Forbidden(p, "command and url are both set; set exactly one"))
+// objectName checks the name of an object the release refers to (a
+// Deployment, a VirtualService); what names its kind for the message.
+// Most kinds take DNS-1123 subdomain names.
+func objectName(p *field.Path, name, what string) *field.Error {
+	if name == "" {
+		return field.Required(p, "must be set")
 	}
-	if hasCommand && v.Command[0] == "" {
-		errs = append(errs, field.Invalid(p.Child("command").Index(0), "", "the program must not be empty"))
-	}
-	if hasURL {
-		if u, err := url.Parse(v.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			errs = append(errs, field.Invalid(p.Child("url"), v.URL, fmt.Sprintf("%q is not an absolute http:// or https:// URL", v.URL)))
-		}
-		if !hasCommand && len(v.Env) > 0 {
-			errs = append(errs, field.Forbidden(p.Child("env"), "only applies to command, not to url"))
-		}
-		if !hasCommand && v.Dir != "" {
-			errs = append(errs, field.Forbidden(p.Child("dir"), "only applies to command, not to url"))
-		}
-	}
-	for _, k := range sortedMapKeys(v.Env) {
-		if k == "" || strings.ContainsAny(k, "=\x00") {
-			errs = append(errs, field.Invalid(p.Child("env").Key(k), k, fmt.Sprintf("%q is not a valid environment variable name", k)))
-		}
-	}
-	if v.HealthPath != "" && !strings.HasPrefix(v.HealthPath, "/") {
-		errs = append(errs, field.Invalid(p.Child("healthPath"), v.HealthPath, fmt.Sprintf("%q must start with '/'", v.HealthPath)))
-	}
-	errs = appendErr(errs, positiveDuration(p.Child("startTimeout"), v.StartTimeout))
-	return errs
-}
-
-func validateTraffic(t *TrafficSpec, p *field.Path) field.ErrorList {
-	var errs field.ErrorList
-	if err := exactlyOne(p, []string{p.Child("proxy").String()}, t.Proxy != nil); err != nil {
-		errs = append(errs, err)
-	}
-	if t.Proxy != nil {
-		errs = appendErr(errs, validateListen(p.Child("proxy", "listen"), t.Proxy.Listen))
-	}
-	for i := range t.Match {
-		errs = append(errs, validateMatchRule(&t.Match[i], p.Child("match").Index(i))...)
-	}
-	return errs
-}
-
-func validateListen(p *field.Path, listen string) *field.Error {
-	if listen == "" {
-		return field.Required(p, "must be set, such as 127.0.0.1:8080")
-	}
-	_, port, err := net.SplitHostPort(listen)
-	if err != nil {
-		return field.Invalid(p, listen, fmt.Sprintf("%q is not a host:port address such as 127.0.0.1:8080", listen))
-	}
-	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
-		return field.Invalid(p, listen, fmt.Sprintf("port %q is not a number from 0 to 65535", port))
+	if len(validation.IsDNS1123Subdomain(name)) > 0 {
+		return field.Invalid(p, name, fmt.Sprintf("%q is not a valid %s name: %s", name, what, subdomainRule))
 	}
 	return nil
 }
 
-func validateMatchRule(m *MatchRule, p *field.Path) field.ErrorList {
-	if len(m.Headers) == 0 && len(m.Cookies) == 0 {
-		return field.ErrorList{field.Required(p, "a match rule needs at least one header or cookie")}
+// serviceName checks a Service name, which is stricter than most: a
+// DNS-1035 label, because it becomes a DNS name of its own.
+func serviceName(p *field.Path, name string) *field.Error {
+	if name == "" {
+		return field.Required(p, "must be set")
 	}
-	var errs field.ErrorList
-	for _, kind := range []struct {
-		child string
-		items map[string]StringMatch
-	}{{"headers", m.Headers}, {"cookies", m.Cookies}} {
-		for _, name := range sortedMapKeys(kind.items) {
-			kp := p.Child(kind.child).Key(name)
-			if !isToken(name) {
-				what := "header"
-				if kind.child == "cookies" {
-					what = "cookie"
-				}
-				errs = append(errs, field.Invalid(kp, name, fmt.Sprintf("%q is not a valid %s name", name, what)))
-			}
-			errs = append(errs, validateStringMatch(kind.items[name], kp)...)
-		}
+	if len(validation.IsDNS1035Label(name)) > 0 {
+		return field.Invalid(p, name, fmt.Sprintf("%q is not a valid Service name: %s", name, serviceRule))
 	}
-	return errs
+	return nil
 }
 
-func validateStringMatch(s StringMatch, p *field.Path) field.ErrorList {
-	var errs field.ErrorList
-	errs = appendErr(errs, exactlyOne(p, []string{"exact", "prefix", "regex"}, s.Exact != "", s.Prefix != "", s.Regex != ""))
-	if s.Regex != "" {
-		if _, err := regexp.Compile(s.Regex); err != nil {
-			reason := err.Error()
-			var se *syntax.Error
-			if errors.As(err, &se) {
-				reason = se.Code.String()
-			}
-			errs = append(errs, field.Invalid(p.Child("regex"), s.Regex, fmt.Sprintf("%q is not a valid RE2 expression: %s", s.Regex, reason)))
-		}
+// httpURL checks a URL Sluice will send requests to.
+func httpURL(p *field.Path, s string) *field.Error {
+	if u, err := url.Parse(s); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return field.Invalid(p, s, fmt.Sprintf("%q is not an absolute http:// or https:// URL", s))
 	}
-	return errs
+	return nil
 }
 
-func validateStrategy(s *Strategy, hasMetrics bool, p *field.Path) field.ErrorList {
+// uniqueNames checks a list of names that must each be set, be valid (when
+// valid is not nil) and appear once; what says what a name refers to.
+func uniqueNames(p *field.Path, names []string, what string, valid func(*field.Path, string) *field.Error) field.ErrorList {
 	var errs field.ErrorList
-	hasSteps := len(s.Steps) > 0
-	hasShort := s.StepWeight != 0 || len(s.StepWeights) > 0
-	switch {
-	case hasSteps && hasShort:
-		errs = append(errs, field.Forbidden(p, "set either steps or stepWeight/stepWeights, not both"))
-	case !hasSteps && !hasShort:
-		errs = append(errs, field.Required(p, "set steps, or stepWeight or stepWeights"))
-	}
-	if hasSteps && s.MaxWeight != 0 {
-		errs = append(errs, field.Forbidden(p.Child("maxWeight"), "only applies to stepWeight, not to steps"))
-	}
-	if s.StepWeight != 0 && len(s.StepWeights) > 0 {
-		errs = append(errs, field.Forbidden(p.Child("stepWeights"), "set stepWeight or stepWeights, not both"))
-	}
-	if s.StepWeight != 0 {
-		errs = appendErr(errs, intRange(p.Child("stepWeight"), s.StepWeight, 1, 100))
-	}
-	if s.MaxWeight != 0 {
-		errs = appendErr(errs, intRange(p.Child("maxWeight"), s.MaxWeight, 1, 100))
-	}
-	for i, w := range s.StepWeights {
-		wp := p.Child("stepWeights").Index(i)
-		switch {
-		case w < 1 || w > 100:
-			errs = appendErr(errs, intRange(wp, w, 1, 100))
-		case i > 0 && w <= s.StepWeights[i-1]:
-			errs = append(errs, field.Invalid(wp, w, fmt.Sprintf("%d is not above the previous weight %d", w, s.StepWeights[i-1])))
-		case s.MaxWeight > 0 && w > s.MaxWeight:
-			errs = append(errs, field.Invalid(wp, w, fmt.Sprintf("%d is above maxWeight %d", w, s.MaxWeight)))
-		}
-	}
-
-	var gate *field.Path // where the first analysis gate is, if any
-	for i := range s.Steps {
-		sp := p.Child("steps").Index(i)
-		errs = append(errs, validateStep(&s.Steps[i], sp)...)
-		if s.Steps[i].Analysis != nil && gate == nil {
-			gate = sp.Child("analysis")
-		}
-	}
-	if !hasMetrics {
-		switch {
-		case gate != nil:
-			errs = append(errs, field.Required(gate, "analysis steps need at least one metric in spec.analysis.metrics"))
-		case !hasSteps && s.StepWeight != 0:
-			errs = append(errs, field.Required(p.Child("stepWeight"), "stepWeight waits for passing analysis checks, which need at least one metric in spec.analysis.metrics"))
-		case !hasSteps && len(s.StepWeights) > 0:
-			errs = append(errs, field.Required(p.Child("stepWeights"), "stepWeights waits for passing analysis checks, which need at least one metric in spec.analysis.metrics"))
-		}
-	}
-	return errs
-}
-
-func validateStep(s *Step, p *field.Path) field.ErrorList {
-	var errs field.ErrorList
-	errs = appendErr(errs, exactlyOne(p, []string{"setWeight", "pause", "analysis"}, s.SetWeight != nil, s.Pause != nil, s.Analysis != nil))
-	if s.SetWeight != nil {
-		errs = appendErr(errs, intRange(p.Child("setWeight"), *s.SetWeight, 0, 100))
-	}
-	if s.Pause != nil && s.Pause.Duration != nil && s.Pause.Duration.Duration < 0 {
-		d := s.Pause.Duration.Duration
-		errs = append(errs, field.Invalid(p.Child("pause", "duration"), d.String(), fmt.Sprintf("%s is negative", d)))
-	}
-	if s.Analysis != nil && s.Analysis.Passes < 0 {
-		errs = appendErr(errs, intRange(p.Child("analysis", "passes"), s.Analysis.Passes, 1, math.MaxInt32))
-	}
-	return errs
-}
-
-func validateAnalysis(a *Analysis, p *field.Path) field.ErrorList {
-	var errs field.ErrorList
-	errs = appendErr(errs, positiveDuration(p.Child("interval"), a.Interval))
-	errs = appendErr(errs, positiveDuration(p.Child("noDataTimeout"), a.NoDataTimeout))
-	if a.Threshold < 0 {
-		errs = appendErr(errs, intRange(p.Child("threshold"), a.Threshold, 1, math.MaxInt32))
-	}
 	first := map[string]int{}
-	for i := range a.Metrics {
-		mp := p.Child("metrics").Index(i)
-		errs = append(errs, validateMetric(&a.Metrics[i], mp)...)
-		name := a.Metrics[i].Name
-		if j, dup := first[name]; dup && name != "" {
-			errs = append(errs, &field.Error{Type: field.ErrorTypeDuplicate, Field: mp.Child("name").String(), BadValue: name,
-				Detail: fmt.Sprintf("%q is already checked by %s", name, p.Child("metrics").Index(j))})
+	for i, name := range names {
+		ip := p.Index(i)
+		if name == "" {
+			errs = append(errs, field.Required(ip, "must not be empty: name "+what))
+			continue
+		}
+		if valid != nil {
+			errs = appendErr(errs, valid(ip, name))
+		}
+		if j, dup := first[name]; dup {
+			errs = append(errs, duplicate(ip, name, "listed at", p.Index(j)))
 			continue
 		}
 		first[name] = i
@@ -290,35 +131,21 @@ func validateAnalysis(a *Analysis, p *field.Path) field.ErrorList {
 	return errs
 }
 
-func validateMetric(m *MetricCheck, p *field.Path) field.ErrorList {
-	var errs field.ErrorList
-	info, known := KnownMetrics[m.Name]
-	switch {
-	case m.Name == "":
-		errs = append(errs, field.Required(p.Child("name"), "must be set"))
-	case !known:
-		names := make([]string, 0, len(KnownMetrics))
-		for n := range KnownMetrics {
-			names = append(names, n)
-		}
-		slices.Sort(names)
-		errs = append(errs, &field.Error{Type: field.ErrorTypeNotSupported, Field: p.Child("name").String(), BadValue: m.Name,
-			Detail: fmt.Sprintf("%q is not a known metric; known metrics: %s", m.Name, strings.Join(names, ", "))})
+// duplicate reports a name already used earlier in a list, pointing at the
+// first use so the user can decide which one to change.
+func duplicate(p *field.Path, name, how string, first *field.Path) *field.Error {
+	return &field.Error{Type: field.ErrorTypeDuplicate, Field: p.String(), BadValue: name,
+		Detail: fmt.Sprintf("%q is already %s %s", name, how, first)}
+}
+
+// tooMany mirrors a MaxItems bound of the CRD, so a file that `sluice lint`
+// accepts is not refused by the API server.
+func tooMany(p *field.Path, n, limit int, what string) *field.Error {
+	if n <= limit {
+		return nil
 	}
-	tr, tp := m.ThresholdRange, p.Child("thresholdRange")
-	switch {
-	case tr.Min == nil && tr.Max == nil:
-		errs = append(errs, field.Required(tp, "needs min, max or both"))
-	case tr.Min != nil && tr.Max != nil && *tr.Min > *tr.Max:
-		errs = append(errs, field.Invalid(tp, fmt.Sprintf("%s..%s", fmtFloat(*tr.Min), fmtFloat(*tr.Max)),
-			fmt.Sprintf("min %s is above max %s", fmtFloat(*tr.Min), fmtFloat(*tr.Max))))
-	}
-	if known {
-		errs = appendErr(errs, floatRange(tp.Child("min"), tr.Min, info))
-		errs = appendErr(errs, floatRange(tp.Child("max"), tr.Max, info))
-	}
-	errs = appendErr(errs, positiveDuration(p.Child("window"), m.Window))
-	return errs
+	return &field.Error{Type: field.ErrorTypeTooMany, Field: p.String(), BadValue: n,
+		Detail: fmt.Sprintf("%d %s; at most %d are allowed", n, what, limit)}
 }
 
 // exactlyOne says which of the named members must be set, in the words a

@@ -14,7 +14,8 @@ func ptr[T any](v T) *T { return &v }
 
 func dur(d time.Duration) *metav1.Duration { return &metav1.Duration{Duration: d} }
 
-// validRelease passes Validate; each case breaks one thing.
+// validRelease is a local release that passes Validate; each case breaks
+// one thing.
 func validRelease() *Release {
 	return &Release{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "sluice.dev/v1alpha1", Kind: "Release"},
@@ -42,6 +43,48 @@ func validRelease() *Release {
 	}
 }
 
+// errorRateQuery is a custom metric query using every placeholder.
+const errorRateQuery = `100 * sum(rate(istio_requests_total{destination_workload_namespace="{{ namespace }}", destination_workload="{{ target }}", destination_version="{{version}}", response_code=~"5.."}[{{ window }}]))`
+
+// validIstioRelease is the hand-made Istio setup: two Deployments behind
+// DestinationRule subsets, Prometheus, a custom metric and webhooks.
+func validIstioRelease() *Release {
+	r := validRelease()
+	r.Namespace = "prod"
+	r.Spec.Workload = WorkloadSpec{Deployments: &DeploymentsWorkload{Stable: "api-v1", Canary: "api-v2", ScaleDownStable: true}}
+	r.Spec.Traffic.Proxy = nil
+	r.Spec.Traffic.Istio = &IstioTraffic{
+		VirtualService:  "api",
+		Routes:          []string{"primary", "fallback"},
+		DestinationRule: "api",
+		Stable:          IstioDestination{Subset: "v1"},
+		Canary:          IstioDestination{Subset: "v2"},
+	}
+	a := &r.Spec.Analysis
+	a.Prometheus = &PrometheusSource{Address: "http://prometheus.istio-system:9090"}
+	a.Metrics = append(a.Metrics, MetricCheck{Name: "error-rate", Query: errorRateQuery, ThresholdRange: ThresholdRange{Max: ptr(1.0)}})
+	r.Spec.Webhooks = []Webhook{
+		{Name: "load-test", Type: WebhookRollout, URL: "http://loadtester.test/", Timeout: dur(5 * time.Second),
+			Metadata: map[string]string{"cmd": "hey -z 1m http://api-canary.prod/"}},
+		{Name: "approve", Type: WebhookConfirmPromotion, URL: "https://gate.example.com/approve"},
+	}
+	return r
+}
+
+// validGatewayRelease is the GitOps form with Gateway API: one target
+// Deployment and the Services Sluice creates for it.
+func validGatewayRelease() *Release {
+	r := validRelease()
+	r.Spec.Workload = WorkloadSpec{Target: &TargetWorkload{Deployment: "api", Port: 80, TargetPort: 8080}}
+	r.Spec.Traffic.Proxy = nil
+	r.Spec.Traffic.GatewayAPI = &GatewayAPITraffic{
+		HTTPRoute: "api", Rules: []string{"main"}, StableService: "api-primary", CanaryService: "api-canary",
+	}
+	r.Spec.Strategy = Strategy{StepWeight: 10}
+	r.Spec.Analysis.Prometheus = &PrometheusSource{}
+	return r
+}
+
 func formatAll(errs field.ErrorList) []string {
 	out := make([]string, 0, len(errs))
 	for _, e := range errs {
@@ -50,13 +93,44 @@ func formatAll(errs field.ErrorList) []string {
 	return out
 }
 
+// validateCase breaks one thing of a valid release (validRelease unless
+// base says otherwise) and lists the messages Validate must give.
+type validateCase struct {
+	base func() *Release
+	tc   func(r *Release)
+	want []string
+}
+
+// runValidate checks each case before and after Default, which must not
+// change what Validate says: defaults never hide nor cause a problem.
+func runValidate(t *testing.T, tests map[string]validateCase) {
+	t.Helper()
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			base := tt.base
+			if base == nil {
+				base = validRelease
+			}
+			r := base()
+			tt.tc(r)
+			got := formatAll(r.Validate())
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("Validate():\n got  %q\n want %q", got, tt.want)
+			}
+			r.Default()
+			got = formatAll(r.Validate())
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("Validate() after Default():\n got  %q\n want %q", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestValidate(t *testing.T) {
-	tests := map[string]struct {
-		tc   func(r *Release)
-		want []string
-	}{
-		"valid":               {tc: func(*Release) {}},
-		"valid after Default": {tc: func(r *Release) { r.Default() }},
+	runValidate(t, map[string]validateCase{
+		"valid local":                  {tc: func(*Release) {}},
+		"valid istio subsets":          {base: validIstioRelease, tc: func(*Release) {}},
+		"valid target and Gateway API": {base: validGatewayRelease, tc: func(*Release) {}},
 		"name missing": {
 			tc:   func(r *Release) { r.Name = "" },
 			want: []string{"metadata.name: must be set"},
@@ -73,103 +147,42 @@ func TestValidate(t *testing.T) {
 			tc:   func(r *Release) { r.Namespace = "-ns" },
 			want: []string{`metadata.namespace: "-ns" is not a valid namespace: use at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit`},
 		},
-		"no workload driver": {
-			tc:   func(r *Release) { r.Spec.Workload.Local = nil },
-			want: []string{"spec.workload: exactly one of spec.workload.local must be set"},
-		},
-		"neither command nor url": {
-			tc:   func(r *Release) { r.Spec.Workload.Local.Canary = LocalVersion{} },
-			want: []string{"spec.workload.local.canary: exactly one of command or url must be set"},
-		},
-		"both command and url": {
-			tc:   func(r *Release) { r.Spec.Workload.Local.Stable.URL = "http://127.0.0.1:9001" },
-			want: []string{"spec.workload.local.stable: command and url are both set; set exactly one"},
-		},
-		"empty program": {
-			tc:   func(r *Release) { r.Spec.Workload.Local.Stable.Command = []string{"", "x"} },
-			want: []string{"spec.workload.local.stable.command[0]: the program must not be empty"},
-		},
-		"url not absolute": {
-			tc:   func(r *Release) { r.Spec.Workload.Local.Canary.URL = "localhost:9002" },
-			want: []string{`spec.workload.local.canary.url: "localhost:9002" is not an absolute http:// or https:// URL`},
-		},
-		"url wrong scheme": {
-			tc:   func(r *Release) { r.Spec.Workload.Local.Canary.URL = "ftp://127.0.0.1/" },
-			want: []string{`spec.workload.local.canary.url: "ftp://127.0.0.1/" is not an absolute http:// or https:// URL`},
-		},
-		"env and dir with url": {
+		"every error at once, in spec order": {
 			tc: func(r *Release) {
-				r.Spec.Workload.Local.Canary.Env = map[string]string{"A": "b"}
-				r.Spec.Workload.Local.Canary.Dir = "/tmp"
+				r.Name = ""
+				r.Spec.Traffic.Proxy = nil
+				r.Spec.Strategy.Steps[2] = Step{SetWeight: ptr[int32](120)}
+				r.Spec.Analysis.Metrics[0].Name = "nope"
+				r.Spec.Webhooks = []Webhook{{Name: "hook", Type: WebhookEvent, URL: "hooks.test"}}
 			},
 			want: []string{
-				"spec.workload.local.canary.env: only applies to command, not to url",
-				"spec.workload.local.canary.dir: only applies to command, not to url",
+				"metadata.name: must be set",
+				"spec.traffic: exactly one of proxy, istio or gatewayAPI must be set",
+				"spec.strategy.steps[2].setWeight: 120 is above 100",
+				`spec.analysis.metrics[0].name: "nope" is not a known metric; known metrics: request-duration, request-success-rate`,
+				`spec.webhooks[0].url: "hooks.test" is not an absolute http:// or https:// URL`,
 			},
 		},
-		"bad env name": {
-			tc:   func(r *Release) { r.Spec.Workload.Local.Stable.Env = map[string]string{"A=B": "c", "OK": "d"} },
-			want: []string{`spec.workload.local.stable.env[A=B]: "A=B" is not a valid environment variable name`},
-		},
-		"healthPath without slash": {
-			tc:   func(r *Release) { r.Spec.Workload.Local.Stable.HealthPath = "healthz" },
-			want: []string{`spec.workload.local.stable.healthPath: "healthz" must start with '/'`},
-		},
-		"startTimeout zero": {
-			tc:   func(r *Release) { r.Spec.Workload.Local.Stable.StartTimeout = dur(0) },
-			want: []string{"spec.workload.local.stable.startTimeout: 0s is not a positive duration"},
-		},
-		"no router": {
-			tc:   func(r *Release) { r.Spec.Traffic.Proxy = nil },
-			want: []string{"spec.traffic: exactly one of spec.traffic.proxy must be set"},
-		},
-		"listen missing": {
-			tc:   func(r *Release) { r.Spec.Traffic.Proxy.Listen = "" },
-			want: []string{"spec.traffic.proxy.listen: must be set, such as 127.0.0.1:8080"},
-		},
-		"listen without port": {
-			tc:   func(r *Release) { r.Spec.Traffic.Proxy.Listen = "8080" },
-			want: []string{`spec.traffic.proxy.listen: "8080" is not a host:port address such as 127.0.0.1:8080`},
-		},
-		"listen port out of range": {
-			tc:   func(r *Release) { r.Spec.Traffic.Proxy.Listen = "localhost:70000" },
-			want: []string{`spec.traffic.proxy.listen: port "70000" is not a number from 0 to 65535`},
-		},
-		"listen on all interfaces": {
-			tc: func(r *Release) { r.Spec.Traffic.Proxy.Listen = ":8080" },
-		},
-		"empty match rule": {
-			tc:   func(r *Release) { r.Spec.Traffic.Match = append(r.Spec.Traffic.Match, MatchRule{}) },
-			want: []string{"spec.traffic.match[1]: a match rule needs at least one header or cookie"},
-		},
-		"string match empty": {
-			tc:   func(r *Release) { r.Spec.Traffic.Match[0].Headers["X-Canary"] = StringMatch{} },
-			want: []string{"spec.traffic.match[0].headers[X-Canary]: exactly one of exact, prefix or regex must be set"},
-		},
-		"string match two kinds": {
+		"every error at once on Kubernetes": {
+			base: validIstioRelease,
 			tc: func(r *Release) {
-				r.Spec.Traffic.Match[0].Cookies = map[string]StringMatch{"beta": {Prefix: "a", Regex: "b"}}
-			},
-			want: []string{"spec.traffic.match[0].cookies[beta]: exactly one of exact, prefix or regex must be set, found prefix and regex"},
-		},
-		"regex does not compile": {
-			tc:   func(r *Release) { r.Spec.Traffic.Match[0].Headers["X-Canary"] = StringMatch{Regex: "(a"} },
-			want: []string{`spec.traffic.match[0].headers[X-Canary].regex: "(a" is not a valid RE2 expression: missing closing )`},
-		},
-		"regex not RE2": {
-			tc:   func(r *Release) { r.Spec.Traffic.Match[0].Headers["X-Canary"] = StringMatch{Regex: `(?=a)b`} },
-			want: []string{`spec.traffic.match[0].headers[X-Canary].regex: "(?=a)b" is not a valid RE2 expression: invalid or unsupported Perl syntax`},
-		},
-		"bad header and cookie names": {
-			tc: func(r *Release) {
-				r.Spec.Traffic.Match[0].Headers["x canary"] = StringMatch{Exact: "1"}
-				r.Spec.Traffic.Match[0].Cookies = map[string]StringMatch{"a;b": {Exact: "1"}}
+				r.Spec.Workload.Deployments.Canary = "api-v1"
+				r.Spec.Traffic.Istio.Canary = IstioDestination{Subset: "v1"}
+				r.Spec.Analysis.Metrics[2].Query = "sum(up{job=\"{{ job }}\"})"
+				r.Spec.Webhooks[1].Name = "load-test"
 			},
 			want: []string{
-				`spec.traffic.match[0].headers[x canary]: "x canary" is not a valid header name`,
-				`spec.traffic.match[0].cookies[a;b]: "a;b" is not a valid cookie name`,
+				`spec.workload.deployments.canary: "api-v1" is also the stable Deployment; the canary must be another Deployment`,
+				`spec.traffic.istio.canary: subset "v1" is also the stable destination; the canary needs another subset or host`,
+				"spec.analysis.metrics[2].query: {{ job }} is not a known placeholder; use {{ namespace }}, {{ target }}, {{ version }} or {{ window }}",
+				`spec.webhooks[1].name: "load-test" is already used by spec.webhooks[0]`,
 			},
 		},
+	})
+}
+
+func TestValidateStrategy(t *testing.T) {
+	runValidate(t, map[string]validateCase{
 		"setWeight above 100": {
 			tc:   func(r *Release) { r.Spec.Strategy.Steps[2] = Step{SetWeight: ptr[int32](120)} },
 			want: []string{"spec.strategy.steps[2].setWeight: 120 is above 100"},
@@ -270,100 +283,13 @@ func TestValidate(t *testing.T) {
 				r.Spec.Analysis.Metrics = nil
 			},
 		},
-		"analysis durations and threshold": {
+		"too many steps": {
 			tc: func(r *Release) {
-				r.Spec.Analysis.Interval = dur(0)
-				r.Spec.Analysis.NoDataTimeout = dur(-time.Second)
-				r.Spec.Analysis.Threshold = -2
+				r.Spec.Strategy.Steps = slices.Repeat([]Step{{Pause: &PauseStep{}}}, 101)
 			},
-			want: []string{
-				"spec.analysis.interval: 0s is not a positive duration",
-				"spec.analysis.noDataTimeout: -1s is not a positive duration",
-				"spec.analysis.threshold: -2 is below 1",
-			},
+			want: []string{"spec.strategy.steps: 101 steps; at most 100 are allowed"},
 		},
-		"unknown metric": {
-			tc:   func(r *Release) { r.Spec.Analysis.Metrics[1].Name = "error-rate" },
-			want: []string{`spec.analysis.metrics[1].name: "error-rate" is not a known metric; known metrics: request-duration, request-success-rate`},
-		},
-		"metric name missing": {
-			tc:   func(r *Release) { r.Spec.Analysis.Metrics[1].Name = "" },
-			want: []string{"spec.analysis.metrics[1].name: must be set"},
-		},
-		"duplicate metric": {
-			tc: func(r *Release) {
-				r.Spec.Analysis.Metrics = append(r.Spec.Analysis.Metrics, r.Spec.Analysis.Metrics[0])
-			},
-			want: []string{`spec.analysis.metrics[2].name: "request-success-rate" is already checked by spec.analysis.metrics[0]`},
-		},
-		"empty threshold range": {
-			tc:   func(r *Release) { r.Spec.Analysis.Metrics[0].ThresholdRange = ThresholdRange{} },
-			want: []string{"spec.analysis.metrics[0].thresholdRange: needs min, max or both"},
-		},
-		"min above max": {
-			tc: func(r *Release) {
-				r.Spec.Analysis.Metrics[0].ThresholdRange = ThresholdRange{Min: ptr(99.5), Max: ptr(90.0)}
-			},
-			want: []string{"spec.analysis.metrics[0].thresholdRange: min 99.5 is above max 90"},
-		},
-		"success rate outside 0..100": {
-			tc: func(r *Release) {
-				r.Spec.Analysis.Metrics[0].ThresholdRange = ThresholdRange{Min: ptr(-1.0), Max: ptr(101.0)}
-			},
-			want: []string{
-				"spec.analysis.metrics[0].thresholdRange.min: -1 is below 0 percent",
-				"spec.analysis.metrics[0].thresholdRange.max: 101 is above 100 percent",
-			},
-		},
-		"negative duration bound": {
-			tc:   func(r *Release) { r.Spec.Analysis.Metrics[1].ThresholdRange.Max = ptr(-5.0) },
-			want: []string{"spec.analysis.metrics[1].thresholdRange.max: -5 is below 0 milliseconds"},
-		},
-		"large duration bound is fine": {
-			tc: func(r *Release) { r.Spec.Analysis.Metrics[1].ThresholdRange.Max = ptr(1e9) },
-		},
-		"window zero": {
-			tc:   func(r *Release) { r.Spec.Analysis.Metrics[0].Window = dur(0) },
-			want: []string{"spec.analysis.metrics[0].window: 0s is not a positive duration"},
-		},
-		"every error at once, in spec order": {
-			tc: func(r *Release) {
-				r.Name = ""
-				r.Spec.Traffic.Proxy = nil
-				r.Spec.Strategy.Steps[2] = Step{SetWeight: ptr[int32](120)}
-				r.Spec.Analysis.Metrics[0].Name = "nope"
-			},
-			want: []string{
-				"metadata.name: must be set",
-				"spec.traffic: exactly one of spec.traffic.proxy must be set",
-				"spec.strategy.steps[2].setWeight: 120 is above 100",
-				`spec.analysis.metrics[0].name: "nope" is not a known metric; known metrics: request-duration, request-success-rate`,
-			},
-		},
-	}
-	for name, tt := range tests {
-		t.Run(name, func(t *testing.T) {
-			r := validRelease()
-			tt.tc(r)
-			got := formatAll(r.Validate())
-			if !slices.Equal(got, tt.want) {
-				t.Errorf("Validate():\n got  %q\n want %q", got, tt.want)
-			}
-		})
-	}
-}
-
-func TestKnownMetricsIsExtensible(t *testing.T) {
-	r := validRelease()
-	r.Spec.Analysis.Metrics[1] = MetricCheck{Name: "queue-depth", ThresholdRange: ThresholdRange{Max: ptr(20.0)}}
-	if errs := r.Validate(); len(errs) != 1 {
-		t.Fatalf("before adding the metric: %q, want one error", formatAll(errs))
-	}
-	KnownMetrics["queue-depth"] = MetricInfo{Unit: "items", Min: 0, Max: 1000}
-	t.Cleanup(func() { delete(KnownMetrics, "queue-depth") })
-	if errs := r.Validate(); len(errs) != 0 {
-		t.Errorf("after adding the metric: %q, want none", formatAll(errs))
-	}
+	})
 }
 
 func TestFormatError(t *testing.T) {

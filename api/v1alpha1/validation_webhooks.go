@@ -1,0 +1,65 @@
+package v1alpha1
+
+import (
+	"fmt"
+	"slices"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// WebhookTypes lists every WebhookType in the order a release reaches
+// them, for messages and for callers that dispatch on the type.
+var WebhookTypes = []WebhookType{
+	WebhookPreRollout, WebhookRollout, WebhookConfirmPromotion,
+	WebhookPostRollout, WebhookRollback, WebhookEvent,
+}
+
+// The CRD's MaxItems for spec.webhooks.
+const maxWebhooks = 20
+
+func validateWebhooks(hooks []Webhook, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	errs = appendErr(errs, tooMany(p, len(hooks), maxWebhooks, "webhooks"))
+	first := map[string]int{}
+	for i := range hooks {
+		h, hp := &hooks[i], p.Index(i)
+		np := hp.Child("name")
+		switch {
+		case h.Name == "":
+			errs = append(errs, field.Required(np, "must be set"))
+		case len(validation.IsDNS1123Label(h.Name)) > 0:
+			errs = append(errs, field.Invalid(np, h.Name, fmt.Sprintf("%q is not a valid webhook name: %s", h.Name, labelRule)))
+		}
+		if j, dup := first[h.Name]; dup && h.Name != "" {
+			errs = append(errs, duplicate(np, h.Name, "used by", p.Index(j)))
+		} else {
+			first[h.Name] = i
+		}
+
+		tp := hp.Child("type")
+		switch {
+		case h.Type == "":
+			errs = append(errs, field.Required(tp, "must be set: one of "+webhookTypeList()))
+		case !slices.Contains(WebhookTypes, h.Type):
+			errs = append(errs, &field.Error{Type: field.ErrorTypeNotSupported, Field: tp.String(), BadValue: string(h.Type),
+				Detail: fmt.Sprintf("%q is not a webhook type; use %s", h.Type, webhookTypeList())})
+		}
+
+		if h.URL == "" {
+			errs = append(errs, field.Required(hp.Child("url"), "must be set, such as http://loadtester.test/"))
+		} else {
+			errs = appendErr(errs, httpURL(hp.Child("url"), h.URL))
+		}
+		errs = appendErr(errs, positiveDuration(hp.Child("timeout"), h.Timeout))
+	}
+	return errs
+}
+
+func webhookTypeList() string {
+	names := make([]string, len(WebhookTypes))
+	for i, t := range WebhookTypes {
+		names[i] = string(t)
+	}
+	return orList(names)
+}
