@@ -34,7 +34,7 @@ func newControlCommand(g *globals, c controlCommand) *cobra.Command {
 			if full {
 				verb = "promote-full"
 			}
-			id, err := g.client().Command(cmd.Context(), args[0], verb)
+			id, err := g.source(cmd, args[0]).Command(cmd.Context(), args[0], verb)
 			if err != nil {
 				return fmt.Errorf("%s %s: %w", c.use, args[0], err)
 			}

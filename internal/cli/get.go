@@ -28,11 +28,11 @@ func newGetCommand(g *globals) *cobra.Command {
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return listReleases(g, cmd)
+				return listReleases(g, cmd, g.source(cmd, ""))
 			}
 			name := args[0]
 			for {
-				s, live, err := g.client().Get(cmd.Context(), name)
+				s, live, err := g.source(cmd, name).Get(cmd.Context(), name)
 				if err != nil {
 					return err
 				}
@@ -94,8 +94,8 @@ func printSnapshot(g *globals, s *local.Snapshot, live bool, output string, watc
 	return nil
 }
 
-func listReleases(g *globals, cmd *cobra.Command) error {
-	snaps, err := g.client().List(cmd.Context())
+func listReleases(g *globals, cmd *cobra.Command, src releaseSource) error {
+	snaps, err := src.List(cmd.Context())
 	if err != nil {
 		return err
 	}

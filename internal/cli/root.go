@@ -7,14 +7,18 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
 
 	"sluice.dev/sluice/internal/local"
 )
 
 // globals are the flags every command shares.
 type globals struct {
-	stateDir string
-	verbose  bool
+	stateDir   string
+	verbose    bool
+	forceLocal bool
+	forceKube  bool
+	kube       *genericclioptions.ConfigFlags
 	out      io.Writer
 	errOut   io.Writer
 }
@@ -31,9 +35,9 @@ func (g *globals) client() *local.Client { return local.NewClient(g.stateDir) }
 
 // NewRootCommand builds the sluice command tree.
 func NewRootCommand(out, errOut io.Writer) *cobra.Command {
-	g := &globals{out: out, errOut: errOut}
+	g := &globals{out: out, errOut: errOut, kube: newKubeFlags()}
 	root := &cobra.Command{
-		Use:   "sluice",
+		Use:   pluginName(),
 		Short: "Progressive delivery: canary releases with automatic promotion and rollback",
 		Long: `Sluice releases a new version safely: it sends a small share of traffic to the
 canary, watches its metrics against stable, moves traffic over step by step and
@@ -45,6 +49,9 @@ promotes it, or rolls everything back by itself when it misbehaves.`,
 	root.SetErr(errOut)
 	root.PersistentFlags().StringVar(&g.stateDir, "state-dir", local.DefaultStateDir(), "where local releases keep their state ($SLUICE_STATE_DIR)")
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log what the runner does")
+	root.PersistentFlags().BoolVar(&g.forceLocal, "local", false, "act on local releases only (sluice run)")
+	root.PersistentFlags().BoolVar(&g.forceKube, "kube", false, "act on releases in the cluster only")
+	g.kube.AddFlags(root.PersistentFlags())
 	root.AddCommand(
 		newDemoCommand(g),
 		newRunCommand(g),
