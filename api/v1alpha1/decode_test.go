@@ -255,17 +255,36 @@ func TestDecodeErrorUnwrap(t *testing.T) {
 	}
 }
 
-// TestTestdata pins what each file in testdata/ (and the shipped example)
-// produces after Decode, Default and Validate, the path the CLI takes.
+// TestTestdata pins what each file in testdata/ produces after Decode, Default and Validate, the path the CLI takes.
 func TestTestdata(t *testing.T) {
 	tests := map[string]struct {
 		tc   string
 		want []string
 	}{
-		"valid":         {tc: "testdata/valid.yaml"},
-		"json":          {tc: "testdata/shorthand.json"},
-		"multi":         {tc: "testdata/multi.yaml"},
-		"local example": {tc: "../../examples/local/release.yaml"},
+		"valid":                  {tc: "testdata/valid.yaml"},
+		"json":                   {tc: "testdata/shorthand.json"},
+		"multi":                  {tc: "testdata/multi.yaml"},
+		"istio subsets":          {tc: "testdata/istio-subsets.yaml"},
+		"istio two hosts":        {tc: "testdata/istio-hosts.yaml"},
+		"target and istio hosts": {tc: "testdata/target-istio.yaml"},
+		"gateway API":            {tc: "testdata/gatewayapi.yaml"},
+		"invalid Kubernetes release": {
+			tc: "testdata/invalid-kubernetes.yaml",
+			want: []string{
+				`spec.workload.target.deployment: "api.v1" gives Services named api.v1-primary and api.v1-canary, which are not valid Service names: a target needs a name of at most 55 lower-case letters, digits and '-', starting with a letter`,
+				"spec.workload.target.port: 70000 is above 65535",
+				`spec.traffic.istio.virtualService: "API" is not a valid VirtualService name: use at most 253 lower-case letters, digits, '-' and '.', starting and ending with a letter or digit`,
+				`spec.traffic.istio.routes[1]: "primary" is already listed at spec.traffic.istio.routes[0]`,
+				`spec.traffic.istio.canary.host: must be set because stable names host "api-primary": give the host that subset "v2" belongs to (the same host for two subsets of one Service), or give stable only a subset too`,
+				`spec.analysis.prometheus.address: "prometheus:9090" is not an absolute http:// or https:// URL`,
+				`spec.analysis.metrics[0].name: "error-rate" is not a known metric; known metrics: request-duration, request-success-rate; or give a query`,
+				"spec.analysis.metrics[1].query: {{ service }} is not a known placeholder; use {{ namespace }}, {{ target }}, {{ version }} or {{ window }}",
+				`spec.webhooks[0].type: "load-test" is not a webhook type; use pre-rollout, rollout, confirm-promotion, post-rollout, rollback or event`,
+				"spec.webhooks[0].timeout: 0s is not a positive duration",
+				`spec.webhooks[1].name: "load-test" is already used by spec.webhooks[0]`,
+				`spec.webhooks[1].url: "loadtester" is not an absolute http:// or https:// URL`,
+			},
+		},
 		"invalid": {
 			tc: "testdata/invalid.yaml",
 			want: []string{

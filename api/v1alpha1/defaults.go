@@ -32,9 +32,9 @@ const (
 // Gateway API settings have no defaults: empty routes or rules mean "every
 // route that sends to stable", which the routers resolve.
 //
-// maxWeight is defaulted only for stepWeight: with stepWeights the last
-// listed weight is the maximum, and a default of 50 would contradict
-// lists that go higher.
+// maxWeight is defaulted only for stepWeight alone: with stepWeights the
+// last listed weight is the maximum, and a default of 50 would contradict
+// lists that go higher (even when both are set by mistake).
 func (r *Release) Default() {
 	s := &r.Spec
 	if l := s.Workload.Local; l != nil {
@@ -46,7 +46,7 @@ func (r *Release) Default() {
 	}
 
 	st := &s.Strategy
-	if len(st.Steps) == 0 && st.StepWeight != 0 && st.MaxWeight == 0 {
+	if len(st.Steps) == 0 && len(st.StepWeights) == 0 && st.StepWeight != 0 && st.MaxWeight == 0 {
 		st.MaxWeight = DefaultMaxWeight
 	}
 	for i := range st.Steps {

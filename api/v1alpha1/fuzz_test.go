@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -11,17 +12,20 @@ import (
 
 // FuzzDecodeRelease feeds release files of any shape through the path the
 // CLI takes. It must never panic; a release it accepts must survive a
-// JSON round trip, and Default must be idempotent on it.
+// JSON round trip, Default must be idempotent on it and must not change
+// what Validate says (a default never hides nor causes a problem).
 func FuzzDecodeRelease(f *testing.F) {
 	yamls, _ := filepath.Glob("testdata/*.yaml")
 	jsons, _ := filepath.Glob("testdata/*.json")
-	files := append(append(yamls, jsons...), "../../examples/local/release.yaml")
-	for _, name := range files {
+	for _, name := range append(yamls, jsons...) {
 		data, err := os.ReadFile(name)
 		if err != nil {
 			f.Fatal(err)
 		}
 		f.Add(data)
+	}
+	for _, doc := range exampleReleases(f) {
+		f.Add(doc.data)
 	}
 	f.Add([]byte(header + "spec: {strategy: {steps: [{setWeight: 120}]}}"))
 	f.Add([]byte("---\n---\n"))
@@ -62,8 +66,11 @@ func FuzzDecodeRelease(f *testing.F) {
 			t.Fatalf("round trip changed the release:\n%+v\n%+v", r, back)
 		}
 
+		before := formatAll(r.Validate())
 		r.Default()
-		_ = r.Validate()
+		if after := formatAll(r.Validate()); !slices.Equal(before, after) {
+			t.Fatalf("Default changed what Validate says:\nbefore %q\nafter  %q", before, after)
+		}
 		twice := r.DeepCopy()
 		twice.Default()
 		if !equality.Semantic.DeepEqual(r, twice) {

@@ -283,6 +283,10 @@ func TestValidateStrategy(t *testing.T) {
 				r.Spec.Analysis.Metrics = nil
 			},
 		},
+		"stepWeight and stepWeights above the default maxWeight": {
+			tc:   func(r *Release) { r.Spec.Strategy = Strategy{StepWeight: 10, StepWeights: []int32{5, 60}} },
+			want: []string{"spec.strategy.stepWeights: set stepWeight or stepWeights, not both"},
+		},
 		"too many steps": {
 			tc: func(r *Release) {
 				r.Spec.Strategy.Steps = slices.Repeat([]Step{{Pause: &PauseStep{}}}, 101)
