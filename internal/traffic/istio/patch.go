@@ -1,0 +1,148 @@
+package istio
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	"sluice.dev/sluice/api/v1alpha1"
+)
+
+// patchOp is one RFC 6902 operation.
+type patchOp struct {
+	Op    string `json:"op"`
+	Path  string `json:"path"`
+	Value any    `json:"value,omitempty"`
+}
+
+// desired is what a call wants the VirtualService to say.
+type desired struct {
+	// weight is the canary weight for every target; nil leaves weights as
+	// they are.
+	weight *int32
+	// rules are the match rules; none means no match routes.
+	rules []v1alpha1.MatchRule
+}
+
+// plan returns the JSON patch that takes vs to want, or nothing when it is
+// there already. Every change is preceded by test operations on the values
+// it was computed from (a target's route list and name, a match route, the
+// route a match route is inserted in front of), so the patch fails as a
+// whole if someone edited them since vs was read, rather than overwriting
+// their edit. Other routes and fields are not mentioned at all.
+//
+// Match routes are fixed first (removing Sluice's stale ones, inserting
+// the wanted ones); weight operations follow, at the routes' new indexes.
+func plan(vs *virtualService, targets []target, spec v1alpha1.IstioTraffic, want desired) ([]patchOp, error) {
+	ops, newIndex, err := planMatchRoutes(vs, targets, spec, want.rules)
+	if err != nil {
+		return nil, err
+	}
+	if want.weight != nil {
+		ops = append(ops, planWeights(targets, newIndex, spec, *want.weight)...)
+	}
+	return ops, nil
+}
+
+// planMatchRoutes compares Sluice's match routes with the wanted ones and,
+// if they differ in any way, removes them all and inserts the wanted ones.
+// newIndex maps the index of each other route in vs to its index after.
+func planMatchRoutes(vs *virtualService, targets []target, spec v1alpha1.IstioTraffic, rules []v1alpha1.MatchRule) ([]patchOp, map[int]int, error) {
+	byIndex := map[int]target{}
+	for _, t := range targets {
+		byIndex[t.route.index] = t
+	}
+	var (
+		have, next []any
+		ours       []bool // next[i] is a match route
+		k          int
+	)
+	newIndex := map[int]int{}
+	for _, rt := range vs.routes {
+		have = append(have, rt.raw)
+		if isMatchRouteName(rt.name) {
+			continue
+		}
+		if t, ok := byIndex[rt.index]; ok && len(rules) > 0 {
+			mr, err := matchRoute(matchRouteName(k), t, spec, rules, vs.describe())
+			if err != nil {
+				return nil, nil, err
+			}
+			k++
+			next, ours = append(next, mr), append(ours, true)
+		}
+		newIndex[rt.index] = len(next)
+		next, ours = append(next, rt.raw), append(ours, false)
+	}
+	same, err := sameJSON(have, next)
+	if err != nil {
+		return nil, nil, err
+	}
+	if same {
+		return nil, newIndex, nil
+	}
+	var ops []patchOp
+	for i := len(vs.routes) - 1; i >= 0; i-- {
+		if rt := vs.routes[i]; isMatchRouteName(rt.name) {
+			p := fmt.Sprintf("/spec/http/%d", i)
+			ops = append(ops, patchOp{Op: "test", Path: p, Value: rt.raw}, patchOp{Op: "remove", Path: p})
+		}
+	}
+	for pos, el := range next {
+		if ours[pos] {
+			// A match route is always followed by the route it stands for;
+			// pin that route so the insertion lands in front of it.
+			p := fmt.Sprintf("/spec/http/%d", pos)
+			ops = append(ops, patchOp{Op: "test", Path: p, Value: next[pos+1]}, patchOp{Op: "add", Path: p, Value: el})
+		}
+	}
+	return ops, newIndex, nil
+}
+
+// planWeights sets stable to 100-w and canary to w on every target,
+// adding the canary destination where it is missing. Destinations that
+// already carry the weight are left alone, so a repeated call is a no-op.
+func planWeights(targets []target, newIndex map[int]int, spec v1alpha1.IstioTraffic, w int32) []patchOp {
+	var ops []patchOp
+	for _, t := range targets {
+		base := fmt.Sprintf("/spec/http/%d", newIndex[t.route.index])
+		var change []patchOp
+		setWeight := func(j int, want int64) {
+			if d := t.route.dests[j]; !d.hasWeight || d.weight != want {
+				change = append(change, patchOp{Op: "add", Path: fmt.Sprintf("%s/route/%d/weight", base, j), Value: want})
+			}
+		}
+		setWeight(t.stable, int64(100-w))
+		if t.canary >= 0 {
+			setWeight(t.canary, int64(w))
+		} else {
+			change = append(change, patchOp{Op: "add", Path: base + "/route/-", Value: map[string]any{
+				"destination": canaryDestination(t, spec),
+				"weight":      int64(w),
+			}})
+		}
+		if len(change) == 0 {
+			continue
+		}
+		ops = append(ops, patchOp{Op: "test", Path: base + "/route", Value: t.route.raw["route"]})
+		if t.route.name != "" {
+			ops = append(ops, patchOp{Op: "test", Path: base + "/name", Value: t.route.name})
+		}
+		ops = append(ops, change...)
+	}
+	return ops
+}
+
+// sameJSON compares two JSON values as the server would store them
+// (object keys sorted, numbers by value).
+func sameJSON(a, b any) (bool, error) {
+	ja, err := json.Marshal(a)
+	if err != nil {
+		return false, fmt.Errorf("encoding routes: %w", err)
+	}
+	jb, err := json.Marshal(b)
+	if err != nil {
+		return false, fmt.Errorf("encoding routes: %w", err)
+	}
+	return bytes.Equal(ja, jb), nil
+}
