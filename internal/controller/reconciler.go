@@ -55,7 +55,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		if errors.As(err, &ce) {
 			// A person must fix a reference; watches bring us back, and a
 			// slow retry covers objects we do not watch.
-			return ctrl.Result{RequeueAfter: 30 * time.Second}, r.stall(ctx, &stored, "MissingReference", ce.Error())
+			return ctrl.Result{RequeueAfter: 10 * time.Second}, r.stall(ctx, &stored, "MissingReference", ce.Error())
 		}
 		return ctrl.Result{}, err
 	}
@@ -65,7 +65,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err := r.act(ctx, t, res); err != nil {
 		var ce *kubeerr.ConfigError
 		if errors.As(err, &ce) {
-			return ctrl.Result{RequeueAfter: 30 * time.Second}, r.stall(ctx, &stored, "MissingReference", ce.Error())
+			return ctrl.Result{RequeueAfter: 10 * time.Second}, r.stall(ctx, &stored, "MissingReference", ce.Error())
 		}
 		return ctrl.Result{}, err
 	}

@@ -1,0 +1,162 @@
+package controller
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"sluice.dev/sluice/internal/sampleapp"
+)
+
+// mesh stands in for Envoy: it sends requests to two real local backends in
+// the proportions the VirtualService says, and exports what it saw with
+// Istio's metric names and labels for Prometheus to scrape.
+type mesh struct {
+	c        client.Client
+	ns, vs   string
+	isCanary func(dest map[string]any) bool
+	stable   upstream
+	canary   upstream
+
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	Addr     string
+
+	mu     sync.Mutex
+	weight int64
+}
+
+// upstream is one version: its workload name, version label and backend.
+type upstream struct {
+	workload, version string
+	url               string
+}
+
+func startMesh(t *testing.T, c client.Client, ns, vs string, isCanary func(map[string]any) bool, stable, canary upstream, stableCfg, canaryCfg sampleapp.Config) *mesh {
+	t.Helper()
+	m := &mesh{c: c, ns: ns, vs: vs, isCanary: isCanary, stable: stable, canary: canary}
+	for _, u := range []struct {
+		up  *upstream
+		cfg sampleapp.Config
+	}{{&m.stable, stableCfg}, {&m.canary, canaryCfg}} {
+		srv := httptest.NewServer(sampleapp.Handler(u.cfg, nil))
+		t.Cleanup(srv.Close)
+		u.up.url = srv.URL
+	}
+	reg := prometheus.NewRegistry()
+	labels := []string{"reporter", "destination_workload_namespace", "destination_workload", "destination_version", "response_code"}
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "istio_requests_total"}, labels)
+	m.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "istio_request_duration_milliseconds",
+		Buckets: []float64{1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000}}, labels)
+	reg.MustRegister(m.requests, m.duration)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	m.Addr = ln.Addr().String()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	wg.Add(2)
+	go func() { defer wg.Done(); m.followWeights(ctx) }()
+	go func() { defer wg.Done(); m.send(ctx, 80) }()
+	return m
+}
+
+// followWeights reads the canary weight from the VirtualService.
+func (m *mesh) followWeights(ctx context.Context) {
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		u := &unstructured.Unstructured{}
+		u.SetGroupVersionKind(schema.GroupVersionKind{Group: "networking.istio.io", Version: "v1", Kind: "VirtualService"})
+		if m.c.Get(ctx, types.NamespacedName{Namespace: m.ns, Name: m.vs}, u) != nil {
+			continue
+		}
+		routes, _, _ := unstructured.NestedSlice(u.Object, "spec", "http")
+		var w int64
+		for _, r := range routes {
+			rm, _ := r.(map[string]any)
+			if name, _ := rm["name"].(string); name == "sluice-canary-match" {
+				continue
+			}
+			dests, _, _ := unstructured.NestedSlice(rm, "route")
+			for _, d := range dests {
+				dm, _ := d.(map[string]any)
+				dest, _ := dm["destination"].(map[string]any)
+				if m.isCanary(dest) {
+					w, _, _ = unstructured.NestedInt64(dm, "weight")
+				}
+			}
+			break
+		}
+		m.mu.Lock()
+		m.weight = w
+		m.mu.Unlock()
+	}
+}
+
+// send sends rate requests per second, each to canary with the weight's
+// probability (a deterministic spread), bounded by ctx.
+func (m *mesh) send(ctx context.Context, rate int) {
+	tick := time.NewTicker(time.Second / time.Duration(rate))
+	defer tick.Stop()
+	hc := &http.Client{Timeout: 5 * time.Second}
+	var n int64
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		m.mu.Lock()
+		w := m.weight
+		m.mu.Unlock()
+		n++
+		up := m.stable
+		if (n*w)/100 != ((n-1)*w)/100 {
+			up = m.canary
+		}
+		go m.request(ctx, hc, up)
+	}
+}
+
+func (m *mesh) request(ctx context.Context, hc *http.Client, up upstream) {
+	start := time.Now()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, up.url+"/", nil)
+	if err != nil {
+		return
+	}
+	code := 503
+	if resp, err := hc.Do(req); err == nil {
+		code = resp.StatusCode
+		_ = resp.Body.Close()
+	} else if ctx.Err() != nil {
+		return
+	}
+	labels := prometheus.Labels{"reporter": "destination", "destination_workload_namespace": m.ns,
+		"destination_workload": up.workload, "destination_version": up.version, "response_code": strconv.Itoa(code)}
+	m.requests.With(labels).Inc()
+	m.duration.With(labels).Observe(float64(time.Since(start).Milliseconds()))
+}
