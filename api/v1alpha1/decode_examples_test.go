@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -22,16 +23,16 @@ type exampleDoc struct {
 }
 
 // exampleReleases finds every document of kind Release in the YAML files
-// under examplesDir, at any depth. A document that is not YAML at all is
+// under dir, at any depth. A document that is not YAML at all is
 // an error: examples are meant to be applied as they are.
-func exampleReleases(tb testing.TB) []exampleDoc {
+func exampleReleases(tb testing.TB, dir string) []exampleDoc {
 	tb.Helper()
 	var out []exampleDoc
-	err := filepath.WalkDir(examplesDir, func(path string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() || !(strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".yml")) {
+		if ext := filepath.Ext(path); d.IsDir() || ext != ".yaml" && ext != ".yml" {
 			return nil
 		}
 		data, err := os.ReadFile(path)
@@ -64,7 +65,7 @@ func exampleReleases(tb testing.TB) []exampleDoc {
 		return nil
 	})
 	if err != nil {
-		tb.Fatalf("reading %s: %v", examplesDir, err)
+		tb.Fatalf("reading %s: %v", dir, err)
 	}
 	return out
 }
@@ -73,7 +74,7 @@ func exampleReleases(tb testing.TB) []exampleDoc {
 // defaults and validates without a single message, the path the CLI and
 // the controller take.
 func TestExamples(t *testing.T) {
-	docs := exampleReleases(t)
+	docs := exampleReleases(t, examplesDir)
 	if len(docs) == 0 {
 		t.Fatalf("no Release found under %s", examplesDir)
 	}
@@ -88,5 +89,35 @@ func TestExamples(t *testing.T) {
 				t.Errorf("validate:\n  %s", strings.Join(formatAll(errs), "\n  "))
 			}
 		})
+	}
+}
+
+// TestExampleReleasesFindsEveryRelease checks the walk itself, so that a
+// Release in a nested or multi-document file is never skipped unseen.
+func TestExampleReleasesFindsEveryRelease(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"a/b/all.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\n---\n# comment only\n---\n" +
+			header + "--- # next\n" + header + "spec: {paused: true}\n",
+		"one.yml":    header,
+		"other.yaml": "apiVersion: networking.istio.io/v1\nkind: VirtualService\n",
+		"notes.txt":  header,
+	}
+	for name, data := range files {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	for _, doc := range exampleReleases(t, dir) {
+		got = append(got, strings.TrimPrefix(doc.name, dir+string(filepath.Separator)))
+	}
+	want := []string{"a/b/all.yaml#2", "a/b/all.yaml#3", "one.yml"}
+	if !slices.Equal(got, want) {
+		t.Errorf("found %q, want %q", got, want)
 	}
 }

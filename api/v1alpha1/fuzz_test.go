@@ -24,7 +24,7 @@ func FuzzDecodeRelease(f *testing.F) {
 		}
 		f.Add(data)
 	}
-	for _, doc := range exampleReleases(f) {
+	for _, doc := range exampleReleases(f, examplesDir) {
 		f.Add(doc.data)
 	}
 	f.Add([]byte(header + "spec: {strategy: {steps: [{setWeight: 120}]}}"))

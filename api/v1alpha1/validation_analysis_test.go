@@ -147,11 +147,11 @@ func TestValidateAnalysis(t *testing.T) {
 		},
 		"query on a local release": {
 			tc: func(r *Release) {
-				r.Spec.Analysis.Metrics[1].Query = "histogram_quantile(0.99, x{v=\"{{ versoin }}\"})"
+				r.Spec.Analysis.Metrics[1].Query = "histogram_quantile(0.99, x{v=\"{{ release }}\"})"
 			},
 			want: []string{
 				"spec.analysis.metrics[1].query: only Kubernetes releases read Prometheus; with spec.workload.local use a known metric: request-duration, request-success-rate",
-				"spec.analysis.metrics[1].query: {{ versoin }} is not a known placeholder; " + placeholderHelp,
+				"spec.analysis.metrics[1].query: {{ release }} is not a known placeholder; " + placeholderHelp,
 			},
 		},
 		"prometheus on a local release": {
