@@ -140,7 +140,8 @@ func validateQuery(q string, local bool, p *field.Path) field.ErrorList {
 func validatePlaceholders(q string, p *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	seen := map[string]bool{}
-	for rest := q; ; {
+	rest := q
+	for {
 		open := strings.Index(rest, "{{")
 		if open < 0 {
 			break
