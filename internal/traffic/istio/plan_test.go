@@ -188,12 +188,12 @@ func TestCanaryWeight(t *testing.T) {
 		http string
 		want int32
 	}{
-		"lone stable without weight": {`[{route: [{destination: {host: api-stable}}]}]`, 0},
+		"lone stable without weight":      {`[{route: [{destination: {host: api-stable}}]}]`, 0},
 		"canary without weight among two": {`[{route: [{destination: {host: api-canary}}, {destination: {host: api-stable}, weight: 0}]}]`, 0},
-		"percent":                    {`[{route: [{destination: {host: api-stable}, weight: 75}, {destination: {host: api-canary}, weight: 25}]}]`, 25},
-		"relative weights":           {`[{route: [{destination: {host: api-stable}, weight: 1}, {destination: {host: api-canary}, weight: 2}]}]`, 67},
-		"all zero":                   {`[{route: [{destination: {host: api-stable}, weight: 0}, {destination: {host: api-canary}, weight: 0}]}]`, 0},
-		"routes disagree: the first": {`[{route: [{destination: {host: api-stable}, weight: 60}, {destination: {host: api-canary}, weight: 40}]}, {route: [{destination: {host: api-stable}}]}]`, 40},
+		"percent":                         {`[{route: [{destination: {host: api-stable}, weight: 75}, {destination: {host: api-canary}, weight: 25}]}]`, 25},
+		"relative weights":                {`[{route: [{destination: {host: api-stable}, weight: 1}, {destination: {host: api-canary}, weight: 2}]}]`, 67},
+		"all zero":                        {`[{route: [{destination: {host: api-stable}, weight: 0}, {destination: {host: api-canary}, weight: 0}]}]`, 0},
+		"routes disagree: the first":      {`[{route: [{destination: {host: api-stable}, weight: 60}, {destination: {host: api-canary}, weight: 40}]}, {route: [{destination: {host: api-stable}}]}]`, 40},
 	} {
 		t.Run(name, func(t *testing.T) {
 			vs, err := decodeVirtualService(&unstructured.Unstructured{Object: storedVS(t, tc.http)})
