@@ -8,12 +8,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/kubeerr"
@@ -23,6 +26,7 @@ import (
 // TestAgainstAPIServer runs both drivers against a real kube-apiserver.
 // One server serves every subtest; each works in a namespace of its own.
 func TestAgainstAPIServer(t *testing.T) {
+	ctrllog.SetLogger(logr.Discard())
 	scheme := k8sruntime.NewScheme()
 	if err := v1alpha1.AddToScheme(scheme); err != nil {
 		t.Fatal(err)
@@ -126,4 +130,18 @@ func release(ctx context.Context, t *testing.T, c client.Client, ns, name string
 	}
 	create(ctx, t, c, r)
 	return r
+}
+
+// toUnstructured turns a typed object into a manifest as a GitOps tool
+// would apply it: no status, no server-set metadata.
+func toUnstructured(obj client.Object) (*unstructured.Unstructured, error) {
+	m, err := k8sruntime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	if err != nil {
+		return nil, err
+	}
+	u := &unstructured.Unstructured{Object: m}
+	delete(u.Object, "status")
+	unstructured.RemoveNestedField(u.Object, "metadata", "creationTimestamp")
+	unstructured.RemoveNestedField(u.Object, "spec", "template", "metadata", "creationTimestamp")
+	return u, nil
 }

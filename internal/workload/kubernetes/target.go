@@ -129,7 +129,7 @@ func (t *Target) Observe(ctx context.Context) (Observed, error) {
 //     wants the canary up (during a promotion it keeps what it runs), and is
 //     scaled to zero, template kept, when it does not, except while a
 //     rollback is moving traffic off it;
-//   - the target is scaled to zero once the primary has been ready, with
+//   - the target is scaled to zero whenever the primary is ready, with
 //     its owner's replica count recorded for the copies.
 func (t *Target) Apply(ctx context.Context, want engine.Desired, st v1alpha1.ReleaseStatus) error {
 	s, err := t.read(ctx)
@@ -168,11 +168,10 @@ func (t *Target) Apply(ctx context.Context, want engine.Desired, st v1alpha1.Rel
 		return err
 	}
 
-	// At adoption the target's pods still serve; they go only once the
-	// primary has served. Afterwards any non-zero count from Git is
-	// recorded and taken back at once.
-	_, recorded := s.target.Annotations[AnnotationReplicas]
-	if replicasOf(s.target) > 0 && (recorded || Ready(s.primary)) {
+	// The target's pods may still be serving (at adoption, they are the
+	// service): they go only once the primary is ready to take over. A
+	// non-zero count set again from Git is recorded for the copies.
+	if replicasOf(s.target) > 0 && Ready(s.primary) {
 		var ann map[string]any
 		if record {
 			ann = map[string]any{AnnotationReplicas: strconv.Itoa(int(replicas))}
