@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/validation"
 	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
@@ -29,8 +30,13 @@ const ServicePortName = "http"
 // user's labels stay on the pods only: copying them onto the objects
 // themselves could make a GitOps tool that tracks its objects by label
 // think it owns, and prune, what Sluice created.
+// A Release name too long for a label value is left out.
 func (t *Target) objectLabels(role string) map[string]string {
-	return map[string]string{LabelRole: role, LabelRelease: t.release}
+	labels := map[string]string{LabelRole: role}
+	if len(validation.IsValidLabelValue(t.release)) == 0 {
+		labels[LabelRelease] = t.release
+	}
+	return labels
 }
 
 // podSelector is the target's selector labels plus the role, so the
