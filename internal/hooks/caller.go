@@ -57,7 +57,7 @@ type Caller struct {
 // the reason in Message. What OK means for the release depends on the
 // hook's type: see Run.
 func (c *Caller) Call(ctx context.Context, hook v1alpha1.Webhook, p Payload) Result {
-	res := Result{Hook: hook.Name, Type: hook.Type}
+	res := Result{Name: hook.Name, Type: hook.Type}
 	start := time.Now()
 	status, msg, err := c.post(ctx, hook, p.withHook(hook, c.clock()))
 	res.Duration = time.Since(start)
@@ -174,6 +174,6 @@ func (c *Caller) log(ctx context.Context, r Result) {
 		level = slog.LevelWarn
 	}
 	c.Logger.Log(ctx, level, "webhook called",
-		"hook", r.Hook, "type", r.Type, "ok", r.OK, "status", r.Status,
+		"hook", r.Name, "type", r.Type, "ok", r.OK, "status", r.Status,
 		"duration", r.Duration.Round(time.Millisecond), "message", r.Message)
 }

@@ -79,14 +79,14 @@ func TestCallSendsThePayload(t *testing.T) {
 	h := hook("load", v1alpha1.WebhookRollout, rcv.URL+"/hooks/load?x=1")
 	h.Metadata = map[string]string{"cmd": "hey -z 1m http://api-canary/", "team": "web"}
 	p := Payload{
-		Name: "api", Namespace: "shop", Phase: v1alpha1.PhaseProgressing, Type: v1alpha1.WebhookEvent,
+		Name: "api", Namespace: "shop", Phase: string(v1alpha1.PhaseProgressing), Type: v1alpha1.WebhookEvent,
 		CanaryWeight: 20, StepIndex: 3, Revision: "7f9c", Message: "weight 20",
 		Metadata: map[string]string{"team": "overridden", "from": "caller"},
 	}
 
 	res := c.Call(context.Background(), h, p)
 
-	if !res.OK || res.Status != http.StatusOK || res.Message != "load test started" || res.Hook != "load" || res.Type != v1alpha1.WebhookRollout {
+	if !res.OK || res.Status != http.StatusOK || res.Message != "load test started" || res.Name != "load" || res.Type != v1alpha1.WebhookRollout {
 		t.Fatalf("Call = %+v", res)
 	}
 	if rcv.calls() != 1 {
@@ -163,7 +163,7 @@ func TestCallOutcomes(t *testing.T) {
 		answer  http.HandlerFunc // nil: use url
 		url     string
 		timeout time.Duration
-		want    Result // Hook, Type and Duration are not compared
+		want    Result // Name, Type and Duration are not compared
 		message string // part of Message
 	}{
 		"200":            {answer: status(200, "ok"), want: Result{OK: true, Status: 200}, message: "ok"},

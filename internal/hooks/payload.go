@@ -14,8 +14,9 @@ type Payload struct {
 	// Name and Namespace identify the Release.
 	Name      string `json:"name"`
 	Namespace string `json:"namespace,omitempty"`
-	// Phase is where the release stands when the hook is called.
-	Phase v1alpha1.Phase `json:"phase"`
+	// Phase is where the release stands when the hook is called (a
+	// v1alpha1.Phase).
+	Phase string `json:"phase"`
 	// Type is the hook's type; Call sets it from the hook.
 	Type v1alpha1.WebhookType `json:"type"`
 	// CanaryWeight is the percent of traffic the canary gets.
@@ -37,8 +38,8 @@ type Payload struct {
 // Result is one hook's answer, as the controller reports it in status and
 // events.
 type Result struct {
-	// Hook is the webhook's name.
-	Hook string
+	// Name is the webhook's name.
+	Name string
 	// Type is the webhook's type.
 	Type v1alpha1.WebhookType
 	// OK is true when the receiver answered 2xx.

@@ -2,70 +2,70 @@ package hooks
 
 import (
 	"context"
-	"fmt"
 	"sync"
 
 	"sluice.dev/sluice/api/v1alpha1"
 )
 
-// Run calls every hook of type typ, at most Concurrency at a time, and says
-// whether the release may go on:
+// Run calls every hook of type typ, at most Concurrency at a time, and
+// reports whether all of them answered 2xx; failures are the ones that did
+// not, in the order of hooks. No hooks of the type is ok.
 //
-//   - pre-rollout, rollout, confirm-promotion: ok when every hook answered
-//     2xx; failures are the ones that did not.
-//   - rollback: ok when no hook answered 2xx; failures are the hooks that
-//     asked for the rollback (their answers say why). Hooks that failed to
-//     answer are only logged: they cannot roll a release back.
-//   - post-rollout, event: always ok and no failures; answers are only
-//     logged. Use Notify to not wait for them.
-//
-// No hooks of the type is ok. Results are in the order of hooks.
+// That is the whole answer for the gates (pre-rollout, rollout,
+// confirm-promotion): not ok holds the release and counts a failed check.
+// For rollback hooks use RollbackRequested, which asks the right question
+// (did any hook say "roll back"?) and never says yes without hooks. For
+// post-rollout and event hooks the answer is for logs only; Notify sends
+// them without waiting.
 func (c *Caller) Run(ctx context.Context, hooks []v1alpha1.Webhook, typ v1alpha1.WebhookType, p Payload) (ok bool, failures []Result) {
+	for _, r := range c.callAll(ctx, ofType(hooks, typ), p) {
+		if !r.OK {
+			failures = append(failures, r)
+		}
+	}
+	return len(failures) == 0, failures
+}
+
+// RollbackRequested asks the rollback hooks whether to roll back: yes when
+// any of them answered 2xx, and asking are the hooks that did, whose
+// messages say why. A hook that fails to answer (an error, a timeout, a
+// 5xx) does not roll back: a broken receiver must not end every release.
+func (c *Caller) RollbackRequested(ctx context.Context, hooks []v1alpha1.Webhook, p Payload) (yes bool, asking []Result) {
+	for _, r := range c.callAll(ctx, ofType(hooks, v1alpha1.WebhookRollback), p) {
+		if r.OK {
+			asking = append(asking, r)
+		}
+	}
+	return len(asking) > 0, asking
+}
+
+// Notify runs the hooks of a notification type (post-rollout, event) in the
+// background and returns at once, so a slow receiver never delays a
+// decision; their answers are only logged. The calls outlive ctx's
+// cancellation but keep its values, and each is still bounded by its
+// hook's timeout. Wait waits for them.
+func (c *Caller) Notify(ctx context.Context, hooks []v1alpha1.Webhook, typ v1alpha1.WebhookType, p Payload) {
+	selected := ofType(hooks, typ)
+	if len(selected) == 0 {
+		return
+	}
+	ctx = context.WithoutCancel(ctx)
+	c.notified.Go(func() { c.callAll(ctx, selected, p) })
+}
+
+// Wait blocks until every call Notify started has ended: for an orderly
+// shutdown, and for tests.
+func (c *Caller) Wait() { c.notified.Wait() }
+
+func ofType(hooks []v1alpha1.Webhook, typ v1alpha1.WebhookType) []v1alpha1.Webhook {
 	var selected []v1alpha1.Webhook
 	for _, h := range hooks {
 		if h.Type == typ {
 			selected = append(selected, h)
 		}
 	}
-	if len(selected) == 0 {
-		return true, nil
-	}
-	switch typ {
-	case v1alpha1.WebhookPreRollout, v1alpha1.WebhookRollout, v1alpha1.WebhookConfirmPromotion:
-		for _, r := range c.callAll(ctx, selected, p) {
-			if !r.OK {
-				failures = append(failures, r)
-			}
-		}
-		return len(failures) == 0, failures
-	case v1alpha1.WebhookRollback:
-		for _, r := range c.callAll(ctx, selected, p) {
-			if r.OK {
-				failures = append(failures, r)
-			}
-		}
-		return len(failures) == 0, failures
-	case v1alpha1.WebhookPostRollout, v1alpha1.WebhookEvent:
-		c.callAll(ctx, selected, p)
-		return true, nil
-	}
-	// The API's enum makes this unreachable for a valid Release; a gate
-	// that cannot be understood does not pass.
-	return false, []Result{{Hook: selected[0].Name, Type: typ, Message: fmt.Sprintf("unknown webhook type %q", typ)}}
+	return selected
 }
-
-// Notify runs the hooks of a notification type (post-rollout, event) in the
-// background and returns at once, so a slow receiver never delays a
-// decision. The calls outlive ctx's cancellation but keep its values;
-// each is still bounded by its hook's timeout. Wait waits for them.
-func (c *Caller) Notify(ctx context.Context, hooks []v1alpha1.Webhook, typ v1alpha1.WebhookType, p Payload) {
-	ctx = context.WithoutCancel(ctx)
-	c.notified.Go(func() { c.Run(ctx, hooks, typ, p) })
-}
-
-// Wait blocks until every call Notify started has ended: for an orderly
-// shutdown, and for tests.
-func (c *Caller) Wait() { c.notified.Wait() }
 
 // callAll calls hooks with at most Concurrency calls in flight and returns
 // their results in the order of hooks.

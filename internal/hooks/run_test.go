@@ -52,39 +52,57 @@ func TestRunSemantics(t *testing.T) {
 			hooks: []v1alpha1.Webhook{at("confirm", v1alpha1.WebhookConfirmPromotion, slow), at("ok", v1alpha1.WebhookConfirmPromotion, pass)},
 			typ:   v1alpha1.WebhookConfirmPromotion, failures: []string{"confirm"},
 		},
-		"rollback asked": {
-			hooks: []v1alpha1.Webhook{at("a", v1alpha1.WebhookRollback, fail), at("b", v1alpha1.WebhookRollback, pass), at("c", v1alpha1.WebhookRollback, slow)},
-			typ:   v1alpha1.WebhookRollback, failures: []string{"b"},
-		},
-		"rollback not asked, broken hooks ignored": {
-			hooks: []v1alpha1.Webhook{at("a", v1alpha1.WebhookRollback, fail), at("c", v1alpha1.WebhookRollback, slow)},
-			typ:   v1alpha1.WebhookRollback, want: true,
-		},
-		"events never stop a release": {
-			hooks: []v1alpha1.Webhook{at("a", v1alpha1.WebhookEvent, fail), at("b", v1alpha1.WebhookEvent, slow)},
-			typ:   v1alpha1.WebhookEvent, want: true,
-		},
-		"post-rollout never stops a release": {
-			hooks: []v1alpha1.Webhook{at("a", v1alpha1.WebhookPostRollout, fail)},
-			typ:   v1alpha1.WebhookPostRollout, want: true,
-		},
-		"an unknown type does not pass": {
-			hooks: []v1alpha1.Webhook{at("a", "sometimes", pass)},
-			typ:   "sometimes", failures: []string{"a"},
+		"failures keep the hooks' order": {
+			hooks: []v1alpha1.Webhook{at("x", v1alpha1.WebhookEvent, slow), at("y", v1alpha1.WebhookEvent, pass), at("z", v1alpha1.WebhookEvent, fail)},
+			typ:   v1alpha1.WebhookEvent, failures: []string{"x", "z"},
 		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			ok, failures := (&Caller{}).Run(context.Background(), tc.hooks, tc.typ, Payload{Name: "api"})
-			var names []string
-			for _, f := range failures {
-				names = append(names, f.Hook)
-			}
-			if ok != tc.want || !slices.Equal(names, tc.failures) {
-				t.Fatalf("Run = %v, %v; want %v, %v (failures %+v)", ok, names, tc.want, tc.failures, failures)
+			if ok != tc.want || !slices.Equal(names(failures), tc.failures) {
+				t.Fatalf("Run = %v, %v; want %v, %v (failures %+v)", ok, names(failures), tc.want, tc.failures, failures)
 			}
 		})
 	}
+
+	rollback := map[string]struct {
+		hooks  []v1alpha1.Webhook
+		want   bool
+		asking []string
+	}{
+		"no hooks": {},
+		"only other types answering 2xx": {
+			hooks: []v1alpha1.Webhook{at("a", v1alpha1.WebhookRollout, pass), at("b", v1alpha1.WebhookConfirmPromotion, pass)},
+		},
+		"one of three asks": {
+			hooks: []v1alpha1.Webhook{at("a", v1alpha1.WebhookRollback, fail), at("b", v1alpha1.WebhookRollback, pass), at("c", v1alpha1.WebhookRollback, slow)},
+			want:  true, asking: []string{"b"},
+		},
+		"all ask": {
+			hooks: []v1alpha1.Webhook{at("a", v1alpha1.WebhookRollback, pass), at("b", v1alpha1.WebhookRollback, pass)},
+			want:  true, asking: []string{"a", "b"},
+		},
+		"broken hooks never roll back": {
+			hooks: []v1alpha1.Webhook{at("a", v1alpha1.WebhookRollback, fail), at("c", v1alpha1.WebhookRollback, slow), hook("d", v1alpha1.WebhookRollback, "http://"+closedAddr(t))},
+		},
+	}
+	for name, tc := range rollback {
+		t.Run("rollback/"+name, func(t *testing.T) {
+			yes, asking := (&Caller{}).RollbackRequested(context.Background(), tc.hooks, Payload{Name: "api"})
+			if yes != tc.want || !slices.Equal(names(asking), tc.asking) {
+				t.Fatalf("RollbackRequested = %v, %v; want %v, %v", yes, names(asking), tc.want, tc.asking)
+			}
+		})
+	}
+}
+
+func names(rs []Result) []string {
+	var ns []string
+	for _, r := range rs {
+		ns = append(ns, r.Name)
+	}
+	return ns
 }
 
 func TestRunCallsOnlyItsType(t *testing.T) {

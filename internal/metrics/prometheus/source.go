@@ -15,6 +15,7 @@ import (
 
 	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/analysis"
+	"sluice.dev/sluice/internal/kubeerr"
 )
 
 var _ analysis.Source = (*Source)(nil)
@@ -65,7 +66,8 @@ type Source struct {
 
 // New checks the target's names and compiles the metrics' query templates,
 // so a broken Release is reported once, when it is read, rather than at
-// every check. Errors name the field of the Release to fix.
+// every check. Errors in the metrics are *kubeerr.ConfigError naming the
+// field of the Release to fix.
 func New(api promv1.API, target Target, metrics []v1alpha1.MetricCheck, opts Options) (*Source, error) {
 	if api == nil {
 		return nil, errors.New("prometheus: no API client")
@@ -86,12 +88,12 @@ func New(api promv1.API, target Target, metrics []v1alpha1.MetricCheck, opts Opt
 		case m.Query != "":
 			t, err := compileTemplate(m.Query)
 			if err != nil {
-				return nil, fmt.Errorf("%s.query: %w", field, err)
+				return nil, kubeerr.Config(field+".query", "", "%v", err)
 			}
 			s.custom[m.Name] = t
 		case !isBuiltin(m.Name):
-			return nil, fmt.Errorf("%s.name: %q is not a built-in metric (%s, %s) and has no query",
-				field, m.Name, v1alpha1.MetricRequestSuccessRate, v1alpha1.MetricRequestDuration)
+			return nil, kubeerr.Config(field+".name", "", "%q is not a built-in metric (%s, %s) and has no query",
+				m.Name, v1alpha1.MetricRequestSuccessRate, v1alpha1.MetricRequestDuration)
 		}
 	}
 	return s, nil

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"sluice.dev/sluice/api/v1alpha1"
+	"sluice.dev/sluice/internal/kubeerr"
 )
 
 // scriptedAPI answers every query with the same value, warnings and error,
@@ -45,6 +46,7 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		target  Target
 		metrics []v1alpha1.MetricCheck
 		want    string
+		field   string // of the *kubeerr.ConfigError, when the Release's analysis is at fault
 	}{
 		"injection in the canary's name": {
 			target: Target{Namespace: "shop", Stable: Workload{Name: "api"}, Canary: Workload{Name: `x"} or vector(1) #`}},
@@ -70,11 +72,13 @@ func TestNewRefusesBadConfig(t *testing.T) {
 			target:  shop,
 			metrics: []v1alpha1.MetricCheck{{Name: v1alpha1.MetricRequestDuration}, {Name: "error-budget"}},
 			want:    `spec.analysis.metrics[1].name: "error-budget" is not a built-in metric`,
+			field:   "spec.analysis.metrics[1].name",
 		},
 		"bad template": {
 			target:  shop,
 			metrics: []v1alpha1.MetricCheck{{Name: "errors", Query: `sum(x{w={{ target }}})`}},
 			want:    "spec.analysis.metrics[0].query: {{ target }} must be inside a quoted string",
+			field:   "spec.analysis.metrics[0].query",
 		},
 	}
 	for name, tc := range tests {
@@ -82,6 +86,9 @@ func TestNewRefusesBadConfig(t *testing.T) {
 			s, err := New(api, tc.target, tc.metrics, Options{})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("New = %v, %v; want an error containing %q", s, err, tc.want)
+			}
+			if ce, ok := kubeerr.AsConfig(err); ok != (tc.field != "") || (ok && ce.Field != tc.field) {
+				t.Fatalf("New error %v: config error %+v, want field %q", err, ce, tc.field)
 			}
 		})
 	}
