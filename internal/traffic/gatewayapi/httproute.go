@@ -6,6 +6,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -14,7 +15,7 @@ import (
 )
 
 var (
-	httpRouteGVK = gatewayv1.SchemeGroupVersion.WithKind("HTTPRoute")
+	httpRouteGVK = schema.GroupVersionKind{Group: gatewayv1.GroupVersion.Group, Version: gatewayv1.GroupVersion.Version, Kind: "HTTPRoute"}
 
 	// specPath is where the Gateway API settings live in a Release; every
 	// ConfigError points below it so the user knows what to edit.

@@ -151,7 +151,7 @@ func (r *Router) update(ctx context.Context, onlyMatch bool, want desired) error
 		last = err
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("patching %s: %w (after %v)", h.describe(), ctx.Err(), last)
+			return fmt.Errorf("patching %s: %w (after %w)", h.describe(), ctx.Err(), last)
 		case <-time.After(time.Duration(attempt) * retryPause):
 		}
 	}

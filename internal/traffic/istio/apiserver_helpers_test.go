@@ -142,7 +142,7 @@ func managedFieldsOf(t *testing.T, u *unstructured.Unstructured, manager string)
 			continue
 		}
 		var set map[string]any
-		if err := json.Unmarshal(e.FieldsV1.Raw, &set); err != nil {
+		if err := json.Unmarshal(e.FieldsV1.GetRawBytes(), &set); err != nil {
 			t.Fatal(err)
 		}
 		return set

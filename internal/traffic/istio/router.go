@@ -157,7 +157,7 @@ func (r *Router) update(ctx context.Context, onlyMatch bool, want desired) error
 		last = err
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("patching %s: %w (after %v)", vs.describe(), ctx.Err(), last)
+			return fmt.Errorf("patching %s: %w (after %w)", vs.describe(), ctx.Err(), last)
 		case <-time.After(time.Duration(attempt) * retryPause):
 		}
 	}
