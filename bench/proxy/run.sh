@@ -14,7 +14,8 @@
 # Environment: ROUNDS (default 3; each figure is the median over rounds, and
 # each round measures every target in turn, so slow drifts of a shared
 # machine hit all of them alike), WRK_DURATION (10s),
-# OPEN_SECONDS (10), RATE (1000), PORT_BASE (18080), TARGETS.
+# OPEN_SECONDS (10), RATE (1000), PORT_BASE (18080), TARGETS,
+# SLUICE_CPUPROFILE (a file for a CPU profile of Sluice's proxy).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export GOTOOLCHAIN=local
@@ -181,7 +182,7 @@ for t in $TARGETS; do
   nginx) start nginx nginx -p "$WORK" -c "$WORK/nginx.conf" -e "$WORK/nginx-error.log" ;;
   haproxy) start haproxy haproxy -db -f "$WORK/haproxy.cfg" ;;
   sluice) start sluice env GOMAXPROCS=1 "$WORK/bin/sluiceproxy" -listen "127.0.0.1:$P_SLUICE" \
-    -stable "http://127.0.0.1:$B1" -canary "http://127.0.0.1:$B2" -weight 10 ;;
+    -stable "http://127.0.0.1:$B1" -canary "http://127.0.0.1:$B2" -weight 10 ${SLUICE_CPUPROFILE:+-cpuprofile "$SLUICE_CPUPROFILE"} ;;
   *) log "unknown target $t" && exit 2 ;;
   esac
   wait_ready "${URL[$t]}" || { cat "$WORK/$t.log" >&2; exit 1; }

@@ -13,4 +13,19 @@
 // on the route they started with, new requests see the new one, and none fail
 // because of the change. Weighted choice is deterministic and low-discrepancy
 // (see split.go), so a 10% step really is 10% even over a few hundred requests.
+//
+// Users put it in front of real services, so it must cost little and lose
+// nothing. Bodiless GET, HEAD, OPTIONS and TRACE requests — nearly all
+// traffic — take a fast path over the proxy's own keep-alive connections,
+// written and read by the handler's goroutine (fastpath.go, upstream.go);
+// other requests go through a lean forwarder on http.Transport (forward.go);
+// protocol upgrades through httputil.ReverseProxy (upgrade.go). All three
+// handle hop-by-hop headers, X-Forwarded-*, 1xx responses, trailers and
+// streaming the same way. [Proxy.NewServer] serves HTTP/1.1 and h2c.
+//
+// A version whose upstream keeps failing is ejected for a while (outlier
+// detection, outlier.go) and requests that failed before reaching it are
+// retried once on the other version; [Proxy.Health] reports both, so the
+// shell can show an ejection and treat a canary's as a failure.
+// bench/proxy compares the proxy with nginx and HAProxy.
 package proxy

@@ -17,10 +17,14 @@ import (
 func TestForwardingHeadersAndBody(t *testing.T) {
 	tests := map[string]struct {
 		trust   bool
+		method  string
+		body    string
 		wantXFF string
 	}{
-		"client chain dropped by default": {wantXFF: "127.0.0.1"},
-		"client chain kept when trusted":  {trust: true, wantXFF: "203.0.113.7, 127.0.0.1"},
+		"client chain dropped by default": {method: http.MethodPost, body: `{"qty":2}`, wantXFF: "127.0.0.1"},
+		"client chain kept when trusted":  {method: http.MethodPost, body: `{"qty":2}`, trust: true, wantXFF: "203.0.113.7, 127.0.0.1"},
+		"fast path, chain dropped":        {method: http.MethodGet, wantXFF: "127.0.0.1"},
+		"fast path, chain kept":           {method: http.MethodGet, trust: true, wantXFF: "203.0.113.7, 127.0.0.1"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -39,7 +43,7 @@ func TestForwardingHeadersAndBody(t *testing.T) {
 				t.Fatal(err)
 			}
 			fe := front(t, p)
-			req, _ := http.NewRequest(http.MethodPost, fe.URL+"/orders/7?expand=items", strings.NewReader(`{"qty":2}`))
+			req, _ := http.NewRequest(tc.method, fe.URL+"/orders/7?expand=items", strings.NewReader(tc.body))
 			req.Host = "shop.example"
 			req.Header.Set("X-Forwarded-For", "203.0.113.7")
 			req.Header.Set("Connection", "X-Hop")
@@ -56,9 +60,10 @@ func TestForwardingHeadersAndBody(t *testing.T) {
 			}
 			r := <-seen
 			checks := map[string][2]string{
-				"method":            {r.Method, http.MethodPost},
+				"method":            {r.Method, tc.method},
 				"path":              {r.URL.RequestURI(), "/orders/7?expand=items"},
-				"body":              {<-bodies, `{"qty":2}`},
+				"body":              {<-bodies, tc.body},
+				"Host":              {r.Host, strings.TrimPrefix(up.URL, "http://")},
 				"X-Forwarded-For":   {r.Header.Get("X-Forwarded-For"), tc.wantXFF},
 				"X-Forwarded-Host":  {r.Header.Get("X-Forwarded-Host"), "shop.example"},
 				"X-Forwarded-Proto": {r.Header.Get("X-Forwarded-Proto"), "http"},

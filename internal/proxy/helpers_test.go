@@ -53,7 +53,14 @@ func quietLogger() *slog.Logger {
 // newTestProxy returns a proxy routed to stable and canary at weight.
 func newTestProxy(t testing.TB, stableURL, canaryURL string, weight int32) *Proxy {
 	t.Helper()
-	p := New(Options{Release: "test", Logger: quietLogger()})
+	return newTestProxyWith(t, Options{Release: "test"}, stableURL, canaryURL, weight)
+}
+
+// newTestProxyWith is newTestProxy with options; the logger is always quiet.
+func newTestProxyWith(t testing.TB, opts Options, stableURL, canaryURL string, weight int32) *Proxy {
+	t.Helper()
+	opts.Logger = quietLogger()
+	p := New(opts)
 	r := Route{Stable: mustURL(t, stableURL), CanaryWeight: weight}
 	if canaryURL != "" {
 		r.Canary = mustURL(t, canaryURL)

@@ -13,6 +13,16 @@ const (
 	DefaultResponseHeaderTimeout = 30 * time.Second
 	DefaultIdleConnTimeout       = 90 * time.Second
 	DefaultMaxIdleConnsPerHost   = 1024
+
+	// DefaultOutlierConsecutiveErrors gateway failures in a row eject a
+	// version: few enough that a dead upstream costs a handful of requests
+	// (most of them retried), enough that one blip does not.
+	DefaultOutlierConsecutiveErrors = 5
+	// DefaultOutlierBaseEjection is the first ejection's length; the k-th
+	// ejection of a version lasts k times as long, up to the maximum.
+	DefaultOutlierBaseEjection = 30 * time.Second
+	// DefaultOutlierMaxEjection caps an ejection's length.
+	DefaultOutlierMaxEjection = 5 * time.Minute
 )
 
 // VersionHeader is added to every response so users and tests can see which
@@ -53,6 +63,26 @@ type Options struct {
 	// Off by default: the proxy usually faces clients directly, and a
 	// client-supplied chain would be forwarded as if it were true.
 	TrustForwardedFor bool
+
+	// OutlierConsecutiveErrors is how many gateway failures in a row (the
+	// upstream cannot be reached, breaks the exchange, times out, or
+	// answers 502, 503 or 504) eject a version; see Health. Zero means
+	// DefaultOutlierConsecutiveErrors; negative disables ejection.
+	OutlierConsecutiveErrors int
+	// OutlierBaseEjection is how long the first ejection of a version lasts.
+	OutlierBaseEjection time.Duration
+	// OutlierMaxEjection caps how long an ejection lasts.
+	OutlierMaxEjection time.Duration
+	// DisableRetry stops the proxy from sending a request again to the other
+	// version when the chosen one failed before answering. Retried are only
+	// requests that are safe to send twice: ones that never reached the
+	// upstream (connection refused or timed out) and had no body consumed,
+	// and bodiless GET, HEAD, OPTIONS and TRACE requests (or any with an
+	// Idempotency-Key) whose connection broke before a response began.
+	DisableRetry bool
+	// Now is the clock of ejections; nil means time.Now. Latencies are
+	// always measured with the monotonic clock.
+	Now func() time.Time
 }
 
 func (o Options) withDefaults() Options {
@@ -64,6 +94,19 @@ func (o Options) withDefaults() Options {
 	o.IdleConnTimeout = orDefault(o.IdleConnTimeout, DefaultIdleConnTimeout)
 	if o.MaxIdleConnsPerHost <= 0 {
 		o.MaxIdleConnsPerHost = DefaultMaxIdleConnsPerHost
+	}
+	if o.OutlierConsecutiveErrors == 0 {
+		o.OutlierConsecutiveErrors = DefaultOutlierConsecutiveErrors
+	}
+	if o.OutlierBaseEjection <= 0 {
+		o.OutlierBaseEjection = DefaultOutlierBaseEjection
+	}
+	if o.OutlierMaxEjection <= 0 {
+		o.OutlierMaxEjection = DefaultOutlierMaxEjection
+	}
+	o.OutlierMaxEjection = max(o.OutlierMaxEjection, o.OutlierBaseEjection)
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	return o
 }

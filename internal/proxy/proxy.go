@@ -1,13 +1,10 @@
 package proxy
 
 import (
-	"context"
-	"errors"
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httputil"
-	"net/url"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -15,8 +12,8 @@ import (
 )
 
 // Proxy is the weighted reverse proxy. It is an http.Handler: serve it with
-// an http.Server, whose Shutdown waits for requests in flight. The zero value
-// is not usable; call New.
+// an http.Server (NewServer gives one that also speaks h2c), whose Shutdown
+// waits for requests in flight. The zero value is not usable; call New.
 type Proxy struct {
 	opts      Options
 	log       *slog.Logger
@@ -24,7 +21,10 @@ type Proxy struct {
 	buffers   bufferPool
 	split     splitter
 	route     atomic.Pointer[compiledRoute]
+	routeMu   sync.Mutex // serialises SetRoute, so outlier resets match the route
 	stats     [numVersions]*counters
+	outliers  outliers
+	pools     pools
 
 	collector prometheus.Collector
 	metrics   http.Handler
@@ -39,6 +39,9 @@ func New(opts Options) *Proxy {
 	for v := range p.stats {
 		p.stats[v] = newCounters()
 	}
+	p.outliers.threshold = int32(max(opts.OutlierConsecutiveErrors, 0))
+	p.outliers.base, p.outliers.max = opts.OutlierBaseEjection, opts.OutlierMaxEjection
+	p.outliers.now = opts.Now
 	p.transport = newTransport(opts)
 	p.collector = newCollector(p)
 	p.metrics = newMetricsHandler(p.collector)
@@ -69,7 +72,10 @@ func newTransport(o Options) *http.Transport {
 
 // CloseIdleConnections closes idle upstream connections; call it after the
 // serving http.Server has shut down.
-func (p *Proxy) CloseIdleConnections() { p.transport.CloseIdleConnections() }
+func (p *Proxy) CloseIdleConnections() {
+	p.transport.CloseIdleConnections()
+	p.pools.closeIdle()
+}
 
 // InFlight returns the number of requests being served by each version now.
 func (p *Proxy) InFlight() (stableN, canaryN int64) {
@@ -84,86 +90,27 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "sluice proxy: no route configured yet", http.StatusServiceUnavailable)
 		return
 	}
-	v := rt.pick(r, &p.split)
-	c := p.stats[v]
-	rec := getRecorder(w)
-	c.inFlight.Add(1)
-	start := time.Now()
-	defer func() {
-		// ReverseProxy aborts with a panic when a body copy fails midway.
-		// Record the request either way, then let the server see the panic.
-		rv := recover()
-		code := rec.code
-		if rv != nil && r.Context().Err() == nil {
-			// The client is still there, so the upstream broke the response.
-			code = http.StatusBadGateway
-		} else if code == 0 {
-			code = http.StatusOK
-		}
-		c.observe(code, time.Since(start), !rec.hijacked)
-		c.inFlight.Add(-1)
-		putRecorder(rec)
-		if rv != nil {
-			panic(rv)
-		}
-	}()
-	rt.upstream[v].ServeHTTP(rec, r)
+	v := p.avoidEjected(rt, rt.pick(r, &p.split))
+	if len(r.Header["Upgrade"]) > 0 && r.ProtoMajor == 1 && upgradeType(r.Header) != "" {
+		p.serveUpgrade(w, r, rt, v)
+		return
+	}
+	p.forward(w, r, rt, v)
 }
 
-// reverseProxy builds the forwarder for one upstream of a route. It is built
-// when the route is set, so nothing per request depends on the route's URLs.
-func (p *Proxy) reverseProxy(v version, target *url.URL) *httputil.ReverseProxy {
-	trust := p.opts.TrustForwardedFor
-	rp := &httputil.ReverseProxy{
-		Rewrite: func(pr *httputil.ProxyRequest) {
-			pr.SetURL(target)
-			if trust {
-				pr.Out.Header["X-Forwarded-For"] = pr.In.Header["X-Forwarded-For"]
-			}
-			pr.SetXForwarded()
-		},
-		Transport:     p.transport,
-		FlushInterval: p.opts.FlushInterval,
-		BufferPool:    &p.buffers,
-		ErrorLog:      slog.NewLogLogger(p.log.Handler(), slog.LevelWarn),
-		ErrorHandler:  p.errorHandler(v),
+// avoidEjected sends the request to the other version when v is ejected and
+// the other can take it.
+func (p *Proxy) avoidEjected(rt *compiledRoute, v version) version {
+	if p.outliers.ejected(v) && p.usable(rt, 1-v) {
+		return 1 - v
 	}
-	if !p.opts.DisableVersionHeader {
-		value := []string{v.String()}
-		rp.ModifyResponse = func(res *http.Response) error {
-			res.Header[VersionHeader] = value[:1:1]
-			return nil
-		}
-	}
-	return rp
+	return v
 }
 
-// statusClientClosed is recorded when the client went away before the
-// upstream answered (nginx's convention). It is a 4xx: the version did
-// nothing wrong.
-const statusClientClosed = 499
-
-// errorHandler answers when the upstream could not: 502 when it cannot be
-// reached or broke the exchange, 504 when it was too slow. Both count as
-// 5xx for the version, which is what a failing canary must look like.
-func (p *Proxy) errorHandler(v version) func(http.ResponseWriter, *http.Request, error) {
-	return func(w http.ResponseWriter, r *http.Request, err error) {
-		code := http.StatusBadGateway
-		var ne net.Error
-		switch {
-		case r.Context().Err() != nil:
-			code = statusClientClosed
-		case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
-			code = http.StatusGatewayTimeout
-		}
-		if code != statusClientClosed {
-			p.logUpstreamError(v, r, code, err)
-		}
-		if !p.opts.DisableVersionHeader {
-			w.Header().Set(VersionHeader, v.String())
-		}
-		w.WriteHeader(code)
-	}
+// usable reports whether the route has an upstream for v and v is in
+// rotation.
+func (p *Proxy) usable(rt *compiledRoute, v version) bool {
+	return rt.target[v] != nil && !p.outliers.ejected(v)
 }
 
 // logUpstreamError logs at most one upstream failure per version per second:

@@ -197,7 +197,9 @@ func TestErrorsCountedForTheRightVersion(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			p := newTestProxy(t, st.URL, tc.canaryURL, 50)
+			// Without retries and ejection, every failure reaches the client
+			// (retry_test.go covers what they change).
+			p := newTestProxyWith(t, Options{DisableRetry: true, OutlierConsecutiveErrors: -1}, st.URL, tc.canaryURL, 50)
 			fe := front(t, p)
 			c := client()
 			codes := map[string]map[int]int{"stable": {}, "canary": {}}

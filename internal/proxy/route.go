@@ -50,14 +50,17 @@ func (v version) String() string {
 }
 
 // compiledRoute is a validated Route with everything a request needs ready:
-// matchers, the weight threshold, and one ReverseProxy per upstream. It is
-// immutable once published, so requests read it without locks.
+// matchers, the weight threshold, each upstream's URL parts, and one
+// ReverseProxy per upstream for protocol upgrades. It is immutable once
+// published, so requests read it without locks. target[v] is nil when the
+// route has no upstream for v.
 type compiledRoute struct {
 	spec      Route
 	rules     []rule
 	weight    int32
 	threshold uint64
-	upstream  [numVersions]*httputil.ReverseProxy
+	target    [numVersions]*target
+	upgrade   [numVersions]*httputil.ReverseProxy
 }
 
 // SetRoute validates r and makes it the route for all new requests. Requests
@@ -68,7 +71,17 @@ func (p *Proxy) SetRoute(r Route) error {
 	if err != nil {
 		return fmt.Errorf("proxy route: %w", err)
 	}
+	p.routeMu.Lock()
+	defer p.routeMu.Unlock()
 	old := p.route.Swap(cr)
+	// A version whose upstream changed starts with a clean record: the
+	// failures were the old upstream's.
+	if old == nil || urlString(old.spec.Stable) != urlString(cr.spec.Stable) {
+		p.outliers.reset(stable)
+	}
+	if old == nil || urlString(old.spec.Canary) != urlString(cr.spec.Canary) {
+		p.outliers.reset(canary)
+	}
 	if old == nil || old.weight != cr.weight {
 		p.log.Debug("proxy route set", "stable", r.Stable.String(), "canary", urlString(r.Canary), "canaryWeight", r.CanaryWeight, "matchRules", len(r.Match))
 	}
@@ -109,9 +122,12 @@ func (p *Proxy) compile(r Route) (*compiledRoute, error) {
 		weight:    r.CanaryWeight,
 		threshold: threshold(r.CanaryWeight),
 	}
-	cr.upstream[stable] = p.reverseProxy(stable, cr.spec.Stable)
+	versionHeader := !p.opts.DisableVersionHeader
+	cr.target[stable] = p.newTarget(cr.spec.Stable, stable, versionHeader)
+	cr.upgrade[stable] = p.reverseProxy(stable, cr.spec.Stable)
 	if cr.spec.Canary != nil {
-		cr.upstream[canary] = p.reverseProxy(canary, cr.spec.Canary)
+		cr.target[canary] = p.newTarget(cr.spec.Canary, canary, versionHeader)
+		cr.upgrade[canary] = p.reverseProxy(canary, cr.spec.Canary)
 	}
 	return cr, nil
 }

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -33,7 +34,20 @@ func run() error {
 	stableURL := flag.String("stable", "http://127.0.0.1:18081", "stable upstream")
 	canaryURL := flag.String("canary", "http://127.0.0.1:18082", "canary upstream")
 	weight := flag.Int("weight", 10, "canary weight in percent")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
+
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer func() { _ = f.Close() }()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	st, err := url.Parse(*stableURL)
 	if err != nil {
