@@ -19,8 +19,8 @@ type globals struct {
 	forceLocal bool
 	forceKube  bool
 	kube       *genericclioptions.ConfigFlags
-	out      io.Writer
-	errOut   io.Writer
+	out        io.Writer
+	errOut     io.Writer
 }
 
 func (g *globals) logger() *slog.Logger {
@@ -60,6 +60,8 @@ promotes it, or rolls everything back by itself when it misbehaves.`,
 		newVersionCommand(g),
 		newAppCommand(),
 		newLoadCommand(g),
+		newControllerCommand(g),
+		newSetCommand(g),
 	)
 	for _, c := range controlCommands {
 		root.AddCommand(newControlCommand(g, c))

@@ -55,8 +55,10 @@ func (r *Reconciler) observe(ctx context.Context, rel *v1alpha1.Release) (*tick,
 	if engine.CheckDue(t.plan, st, t.obs.Now) {
 		c := r.check(ctx, rel, ws, t.obs)
 		t.obs.Check = &c
-		if t.obs.Command == nil && r.hooksSay(ctx, rel, v1alpha1.WebhookRollback, "rollback?") {
-			t.obs.Command = &engine.Command{ID: fmt.Sprintf("rollback-webhook-%d", t.obs.Now.UnixNano()), Kind: engine.CommandAbort}
+		if t.obs.Command == nil && has(rel, v1alpha1.WebhookRollback) {
+			if yes, _ := r.Parts.Hooks().RollbackRequested(ctx, rel, "roll back?"); yes {
+				t.obs.Command = &engine.Command{ID: fmt.Sprintf("rollback-webhook-%d", t.obs.Now.UnixNano()), Kind: engine.CommandAbort}
+			}
 		}
 	}
 	if int(st.StepIndex) >= len(t.plan.Steps) && (st.Phase == v1alpha1.PhaseProgressing || st.Phase == v1alpha1.PhasePaused) {
@@ -106,15 +108,6 @@ func (r *Reconciler) check(ctx context.Context, rel *v1alpha1.Release, ws Worklo
 	return res
 }
 
-// hooksSay reports whether every webhook of a type exists and answered 2xx.
-func (r *Reconciler) hooksSay(ctx context.Context, rel *v1alpha1.Release, typ v1alpha1.WebhookType, msg string) bool {
-	if !has(rel, typ) {
-		return false
-	}
-	ok, _ := r.Parts.Hooks().Run(ctx, rel, typ, msg)
-	return ok
-}
-
 // act brings the router and the workloads to what the engine wants.
 func (r *Reconciler) act(ctx context.Context, t *tick, res engine.Result) error {
 	if res.Desired.CanaryWeight != t.weight {
@@ -133,10 +126,10 @@ func (r *Reconciler) act(ctx context.Context, t *tick, res engine.Result) error 
 func (r *Reconciler) runEventHooks(ctx context.Context, rel *v1alpha1.Release, res engine.Result) {
 	for _, ev := range res.Events {
 		if has(rel, v1alpha1.WebhookEvent) {
-			r.Parts.Hooks().Run(ctx, rel, v1alpha1.WebhookEvent, ev.Reason+": "+ev.Message)
+			r.Parts.Hooks().Notify(ctx, rel, v1alpha1.WebhookEvent, ev.Reason+": "+ev.Message)
 		}
 		if ev.To.Terminal() && ev.From != ev.To && has(rel, v1alpha1.WebhookPostRollout) {
-			r.Parts.Hooks().Run(ctx, rel, v1alpha1.WebhookPostRollout, string(ev.To)+": "+ev.Message)
+			r.Parts.Hooks().Notify(ctx, rel, v1alpha1.WebhookPostRollout, string(ev.To)+": "+ev.Message)
 		}
 	}
 }

@@ -20,6 +20,9 @@ type Workload interface {
 	Observe(ctx context.Context) (WorkloadState, error)
 	Apply(ctx context.Context, d engine.Desired, st v1alpha1.ReleaseStatus) error
 	PromoteMode() engine.PromoteMode
+	// Finalize gives back what Sluice took (replicas) when a release is
+	// deleted, so deleting it never leaves a service without pods.
+	Finalize(ctx context.Context) error
 }
 
 // WorkloadState is what the engine needs to know of the workloads.
@@ -30,9 +33,14 @@ type WorkloadState struct {
 	StableName, CanaryName string
 }
 
-// Hooks calls a release's webhooks of one type.
+// Hooks calls a release's webhooks.
 type Hooks interface {
+	// Run calls the webhooks of a type and says whether all answered 2xx.
 	Run(ctx context.Context, rel *v1alpha1.Release, typ v1alpha1.WebhookType, message string) (ok bool, reason string)
+	// RollbackRequested asks the rollback webhooks; any 2xx means yes.
+	RollbackRequested(ctx context.Context, rel *v1alpha1.Release, message string) (yes bool, reason string)
+	// Notify sends to the webhooks of a type in the background.
+	Notify(ctx context.Context, rel *v1alpha1.Release, typ v1alpha1.WebhookType, message string)
 }
 
 // Parts builds the parts for one release; the real implementation talks to

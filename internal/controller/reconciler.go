@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"sluice.dev/sluice/api/v1alpha1"
@@ -39,6 +40,17 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	var stored v1alpha1.Release
 	if err := r.Client.Get(ctx, req.NamespacedName, &stored); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err) //nolint:wrapcheck // not found is the end of the release
+	}
+	if !stored.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, r.finalize(ctx, &stored)
+	}
+	if !controllerutil.ContainsFinalizer(&stored, Finalizer) {
+		patched := stored.DeepCopy()
+		controllerutil.AddFinalizer(patched, Finalizer)
+		if err := r.Client.Patch(ctx, patched, client.MergeFrom(&stored)); err != nil {
+			return ctrl.Result{}, fmt.Errorf("adding finalizer: %w", err)
+		}
+		stored = *patched
 	}
 	rel := stored.DeepCopy()
 	rel.Default() // in memory: the stored spec stays as the user wrote it
@@ -82,21 +94,60 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		log.Info(ev.Message, "reason", ev.Reason, "phase", res.Status.Phase)
 	}
 	r.runEventHooks(ctx, rel, res)
-	return ctrl.Result{RequeueAfter: r.next(t.plan, res.Status)}, nil
+	return ctrl.Result{RequeueAfter: r.next(t.plan, res.Status, t.obs.Now)}, nil
 }
 
-// next is when an active release must be looked at again. Ended and
+// Finalizer lets Sluice give back the replicas it took before a release
+// is deleted.
+const Finalizer = "sluice.dev/finalizer"
+
+// finalize restores the workloads of a deleted release, then lets it go.
+func (r *Reconciler) finalize(ctx context.Context, stored *v1alpha1.Release) error {
+	if !controllerutil.ContainsFinalizer(stored, Finalizer) {
+		return nil
+	}
+	rel := stored.DeepCopy()
+	rel.Default()
+	if rel.Spec.Workload.Local == nil {
+		wl, err := r.Parts.Workload(rel)
+		if err == nil {
+			err = wl.Finalize(ctx)
+		}
+		if _, isConfig := kubeerr.AsConfig(err); err != nil && !isConfig {
+			return fmt.Errorf("finalizing workloads: %w", err)
+		}
+	}
+	patched := stored.DeepCopy()
+	controllerutil.RemoveFinalizer(patched, Finalizer)
+	if err := r.Client.Patch(ctx, patched, client.MergeFrom(stored)); err != nil {
+		return fmt.Errorf("removing finalizer: %w", err)
+	}
+	return nil
+}
+
+// DefaultMaxTick is how long an active release waits at most between two
+// looks, for what no watch reports (routers, Prometheus).
+const DefaultMaxTick = 2 * time.Second
+
+// next is when an active release must be looked at again: at the next
+// check, at the end of a timed pause, and at least every MaxTick. Ended and
 // waiting releases are woken by watches only.
-func (r *Reconciler) next(plan engine.Plan, st v1alpha1.ReleaseStatus) time.Duration {
+func (r *Reconciler) next(plan engine.Plan, st v1alpha1.ReleaseStatus, now time.Time) time.Duration {
 	switch st.Phase {
 	case v1alpha1.PhasePromoted, v1alpha1.PhaseRolledBack, v1alpha1.PhaseWaiting:
 		return 0
 	}
-	tick := plan.Interval / 4
-	if r.MaxTick > 0 && tick > r.MaxTick {
-		tick = r.MaxTick
+	tick := r.MaxTick
+	if tick <= 0 {
+		tick = DefaultMaxTick
 	}
-	return max(tick, 100*time.Millisecond)
+	if last := st.Analysis.LastCheckAt; last != nil && plan.HasChecks {
+		tick = min(tick, last.Add(plan.Interval).Sub(now))
+	}
+	if i := int(st.StepIndex); i < len(plan.Steps) && plan.Steps[i].Kind == engine.StepPause && plan.Steps[i].Duration > 0 && st.StepStartedAt != nil {
+		tick = min(tick, st.StepStartedAt.Add(plan.Steps[i].Duration).Sub(now))
+	}
+	return max(tick, 50*time.Millisecond)
 }
 
 // stall records that the release cannot go on without a person's change:

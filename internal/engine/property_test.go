@@ -118,6 +118,9 @@ func TestInvariants(t *testing.T) {
 					t.Fatalf("%s: promoted without the judge's pass", where)
 				}
 			}
+			if st.Phase == v1alpha1.PhaseWaiting && o.StableReady && o.CanaryRevision != "" && o.CanaryRevision != o.StableRevision {
+				t.Fatalf("%s: still waiting though a new canary revision %q is there", where, o.CanaryRevision)
+			}
 			if st.Phase == v1alpha1.PhaseRolledBack && st.CanaryWeight != 0 {
 				t.Fatalf("%s: rolled back with canary weight %d", where, st.CanaryWeight)
 			}

@@ -49,6 +49,7 @@ func (t *tick) run() {
 			return
 		}
 		if t.obs.CanaryRevision == t.obs.StableRevision {
+			t.st.StableRevision, t.st.CanaryRevision = t.obs.StableRevision, t.obs.CanaryRevision
 			t.setPhase(v1alpha1.PhaseWaiting, "Initialized", "stable is ready; waiting for a new canary revision", false)
 			return
 		}
@@ -116,7 +117,15 @@ func (t *tick) handleRevisions() bool {
 			return true
 		}
 		return false
-	case t.st.CanaryRevision == "" || t.st.Phase == v1alpha1.PhaseInitializing:
+	case t.st.Phase == v1alpha1.PhaseInitializing:
+		return false
+	case t.st.Phase == v1alpha1.PhaseWaiting:
+		if !o.StableReady {
+			return false
+		}
+		t.startRelease("NewRevision", "new canary revision "+short(o.CanaryRevision))
+		return true
+	case t.st.CanaryRevision == "":
 		return false
 	case o.CanaryRevision != t.st.CanaryRevision:
 		if !o.StableReady {
@@ -127,9 +136,6 @@ func (t *tick) handleRevisions() bool {
 			msg += " replaces " + short(t.st.CanaryRevision) + " mid-release: starting again"
 		}
 		t.startRelease("NewRevision", msg)
-		return true
-	case t.st.Phase == v1alpha1.PhaseWaiting:
-		t.startRelease("NewRevision", "new canary revision "+short(o.CanaryRevision))
 		return true
 	}
 	return false

@@ -190,6 +190,16 @@ func TestStepTransitions(t *testing.T) {
 			obs:  func() Observation { o := obs(70, w(50)); o.CanaryRevision = "c2"; return o }(),
 			want: want{phase: v1alpha1.PhaseProgressing, step: 0, weight: 10, message: "setting canary weight to 10%"},
 		},
+		"a new revision while waiting starts a release": {
+			last: v1alpha1.ReleaseStatus{Phase: v1alpha1.PhaseWaiting},
+			obs:  obs(200, w(0)),
+			want: want{phase: v1alpha1.PhaseProgressing, step: 0, weight: 10},
+		},
+		"waiting goes on while revisions are equal": {
+			last: v1alpha1.ReleaseStatus{Phase: v1alpha1.PhaseWaiting, StableRevision: "s1", CanaryRevision: "s1"},
+			obs:  func() Observation { o := obs(200, w(0)); o.CanaryRevision = "s1"; return o }(),
+			want: want{phase: v1alpha1.PhaseWaiting},
+		},
 		"a new revision after promotion starts a release": {
 			last: func() v1alpha1.ReleaseStatus { s := progressing(5, 0); s.Phase = v1alpha1.PhasePromoted; return s }(),
 			obs:  func() Observation { o := obs(200, w(0)); o.CanaryRevision = "c2"; return o }(),
@@ -235,7 +245,11 @@ func TestStepTransitions(t *testing.T) {
 		},
 		"a confirm-promotion gate holds the promotion": {
 			last: progressing(5, 50),
-			obs:  func() Observation { o := obs(100, w(50)); o.HoldPromotion = "confirm-promotion webhook said no: 503"; return o }(),
+			obs: func() Observation {
+				o := obs(100, w(50))
+				o.HoldPromotion = "confirm-promotion webhook said no: 503"
+				return o
+			}(),
 			want: want{phase: v1alpha1.PhaseProgressing, step: 5, weight: 50, message: "promotion held: confirm-promotion webhook said no"},
 		},
 		"promotion goes on once the judge passes": {

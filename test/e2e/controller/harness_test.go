@@ -45,6 +45,7 @@ func TestMain(m *testing.M) {
 
 // cluster is a real API server with Sluice's CRD, and the controller.
 type cluster struct {
+	top  *testing.T // the controller outlives subtests
 	env  *envtest.Env
 	c    client.Client
 	ctrl *process
@@ -58,7 +59,7 @@ func startCluster(t *testing.T, promAddr string) *cluster {
 		t.Fatal(err)
 	}
 	env := envtest.Start(t, envtest.WithScheme(scheme), envtest.WithCRDPaths(filepath.Join("..", "..", "..", "config", "crd", "bases")))
-	cl := &cluster{env: env, c: env.Client, prom: promAddr}
+	cl := &cluster{top: t, env: env, c: env.Client, prom: promAddr}
 	cl.startController(t)
 	return cl
 }
@@ -99,11 +100,11 @@ func (cl *cluster) startController(t *testing.T) {
 	p := &process{cmd: cmd, out: out, done: make(chan error, 1)}
 	go func() { p.done <- cmd.Wait() }()
 	cl.ctrl = p
-	t.Cleanup(func() {
+	cl.top.Cleanup(func() {
 		_ = cmd.Process.Kill()
 		<-p.done
-		if t.Failed() {
-			t.Logf("controller output:\n%s", tail(out.String(), 6000))
+		if cl.top.Failed() {
+			cl.top.Logf("controller output:\n%s", tail(out.String(), 6000))
 		}
 	})
 }

@@ -26,6 +26,7 @@ import (
 type mesh struct {
 	c        client.Client
 	ns, vs   string
+	route    string
 	isCanary func(dest map[string]any) bool
 	stable   upstream
 	canary   upstream
@@ -44,9 +45,9 @@ type upstream struct {
 	url               string
 }
 
-func startMesh(t *testing.T, c client.Client, ns, vs string, isCanary func(map[string]any) bool, stable, canary upstream, stableCfg, canaryCfg sampleapp.Config) *mesh {
+func startMesh(t *testing.T, c client.Client, ns, vs, route string, isCanary func(map[string]any) bool, stable, canary upstream, stableCfg, canaryCfg sampleapp.Config) *mesh {
 	t.Helper()
-	m := &mesh{c: c, ns: ns, vs: vs, isCanary: isCanary, stable: stable, canary: canary}
+	m := &mesh{c: c, ns: ns, vs: vs, route: route, isCanary: isCanary, stable: stable, canary: canary}
 	for _, u := range []struct {
 		up  *upstream
 		cfg sampleapp.Config
@@ -98,7 +99,7 @@ func (m *mesh) followWeights(ctx context.Context) {
 		var w int64
 		for _, r := range routes {
 			rm, _ := r.(map[string]any)
-			if name, _ := rm["name"].(string); name == "sluice-canary-match" {
+			if name, _ := rm["name"].(string); name != m.route {
 				continue
 			}
 			dests, _, _ := unstructured.NestedSlice(rm, "route")

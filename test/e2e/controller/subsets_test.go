@@ -2,6 +2,7 @@ package controller
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -55,7 +56,7 @@ spec:
       weight: 100
 `)
 	isCanary := func(d map[string]any) bool { return d["subset"] == "v2" }
-	m := startMesh(t, cl.c, ns, "api", isCanary,
+	m := startMesh(t, cl.c, ns, "api", "primary", isCanary,
 		upstream{workload: "api-v1", version: "v1"}, upstream{workload: "api-v2", version: "v2"},
 		sampleapp.Config{Version: "v1", Latency: time.Millisecond}, canary)
 	return &subsets{ns: ns, mesh: m}
@@ -122,8 +123,8 @@ func testSubsetsPromoted(t *testing.T, cl *cluster, s *subsets, promURL string) 
 func testSubsetsRolledBack(t *testing.T, cl *cluster, s *subsets, promURL string) {
 	cl.createYAML(t, s.ns, s.release(promURL))
 	rel := cl.waitRelease(t, s.ns, "api", 90*time.Second, "rollback", phaseIs(v1alpha1.PhaseRolledBack))
-	if rel.Status.Analysis.FailedChecks < 2 {
-		t.Errorf("rolled back with %d failed checks", rel.Status.Analysis.FailedChecks)
+	if rel.Status.Analysis.FailedChecks < 2 || !strings.Contains(rel.Status.Message, "canary success rate") || strings.Contains(rel.Status.Message, "no series") {
+		t.Errorf("rolled back with %d failed checks, for the wrong reason? %s", rel.Status.Analysis.FailedChecks, rel.Status.Message)
 	}
 	if w := weights(t, cl.getObject(t, vsGVK, s.ns, "api"), "primary"); w["v1"] != 100 || w["v2"] != 0 {
 		t.Errorf("weights after rollback: %v", w)

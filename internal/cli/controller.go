@@ -1,0 +1,121 @@
+package cli
+
+import (
+	"fmt"
+	"log/slog"
+
+	"github.com/go-logr/logr"
+	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	istionet "istio.io/client-go/pkg/apis/networking/v1"
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"sluice.dev/sluice/api/v1alpha1"
+	"sluice.dev/sluice/internal/controller"
+	"sluice.dev/sluice/internal/hooks"
+)
+
+// controllerOptions are the flags of `sluice controller`.
+type controllerOptions struct {
+	leaderElect     bool
+	metricsAddr     string
+	probeAddr       string
+	prometheusAddr  string
+	watchNamespace  string
+	leaderNamespace string
+}
+
+func newControllerCommand(g *globals) *cobra.Command {
+	var o controllerOptions
+	cmd := &cobra.Command{
+		Use:   "controller",
+		Short: "Run the Kubernetes controller for Release objects",
+		Long: `Run the controller that drives Releases in a cluster: it watches Release objects,
+scales Deployments, writes weights into Istio VirtualServices or Gateway API
+HTTPRoutes, reads Prometheus and calls webhooks. All state lives in .status.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runController(cmd, g, o)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.leaderElect, "leader-elect", false, "elect a leader, so only one replica acts")
+	f.StringVar(&o.leaderNamespace, "leader-election-namespace", "", "namespace of the leader election lease (default: the pod's)")
+	f.StringVar(&o.metricsAddr, "metrics-bind-address", ":8080", "address of the /metrics endpoint; 0 turns it off")
+	f.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "address of /healthz and /readyz")
+	f.StringVar(&o.prometheusAddr, "prometheus-address", "http://prometheus.istio-system:9090", "Prometheus used by releases that name none")
+	return cmd
+}
+
+// Scheme knows every kind the controller reads or writes.
+func Scheme() (*runtime.Scheme, error) {
+	s := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, v1alpha1.AddToScheme, istionet.AddToScheme, gwapiv1.Install} {
+		if err := add(s); err != nil {
+			return nil, fmt.Errorf("building the scheme: %w", err)
+		}
+	}
+	return s, nil
+}
+
+func runController(cmd *cobra.Command, g *globals, o controllerOptions) error {
+	log := slog.New(slog.NewJSONHandler(g.errOut, nil))
+	ctrl.SetLogger(logr.FromSlogHandler(log.Handler()))
+	cfg, err := g.kube.ToRESTConfig()
+	if err != nil {
+		return fmt.Errorf("kubeconfig: %w", err)
+	}
+	scheme, err := Scheme()
+	if err != nil {
+		return err
+	}
+	opts := ctrl.Options{
+		Scheme:                  scheme,
+		Metrics:                 metricsserver.Options{BindAddress: o.metricsAddr},
+		HealthProbeBindAddress:  o.probeAddr,
+		LeaderElection:          o.leaderElect,
+		LeaderElectionID:        "sluice-controller.sluice.dev",
+		LeaderElectionNamespace: o.leaderNamespace,
+	}
+	// -n/--namespace limits the controller to one namespace, so it can run
+	// with a namespaced Role.
+	if cmd.Flags().Changed("namespace") && g.kube.Namespace != nil {
+		o.watchNamespace = *g.kube.Namespace
+	}
+	if o.watchNamespace != "" {
+		opts.Cache = cache.Options{DefaultNamespaces: map[string]cache.Config{o.watchNamespace: {}}}
+	}
+	mgr, err := ctrl.NewManager(cfg, opts)
+	if err != nil {
+		return fmt.Errorf("starting the manager: %w", err)
+	}
+	r := &controller.Reconciler{
+		Client:   mgr.GetClient(),
+		Recorder: mgr.GetEventRecorder("sluice"),
+		Clock:    clock.RealClock{},
+		Parts: &controller.ClusterParts{
+			Client: mgr.GetClient(), PrometheusAddress: o.prometheusAddr, Logger: log,
+			Webhooks: controller.NewWebhooks(&hooks.Caller{Logger: log}),
+		},
+	}
+	if err := r.SetupWithManager(cmd.Context(), mgr); err != nil {
+		return err
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return fmt.Errorf("health check: %w", err)
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return fmt.Errorf("ready check: %w", err)
+	}
+	if err := mgr.Start(cmd.Context()); err != nil {
+		return fmt.Errorf("controller: %w", err)
+	}
+	return nil
+}
