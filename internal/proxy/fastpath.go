@@ -136,6 +136,13 @@ func writeRequest(bw *bufio.Writer, r *http.Request, t *target, trustXFF bool) {
 		if isHopHeader(k) || isForwardedHeader(k) || dropped[k] {
 			continue
 		}
+		if k == "User-Agent" {
+			// As http.Transport: the first value only, and none if empty.
+			if len(vv) > 0 && vv[0] != "" {
+				w.header(k, vv[0])
+			}
+			continue
+		}
 		for _, v := range vv {
 			w.header(k, v)
 		}

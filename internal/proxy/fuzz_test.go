@@ -1,7 +1,12 @@
 package proxy
 
 import (
+	"bufio"
+	"bytes"
 	"net/http"
+	"net/url"
+	"reflect"
+	"strings"
 	"testing"
 
 	"sluice.dev/sluice/api/v1alpha1"
@@ -53,4 +58,74 @@ func stringMatch(kind uint8, pattern string) v1alpha1.StringMatch {
 		return v1alpha1.StringMatch{Prefix: pattern}
 	}
 	return v1alpha1.StringMatch{Regex: pattern}
+}
+
+// FuzzFastPathMatchesTransport checks the fast path against the transport
+// path: for any request the server would accept, the request the fast path
+// writes must parse, and carry the same method, target, Host and headers as
+// the transport path's outbound request.
+func FuzzFastPathMatchesTransport(f *testing.F) {
+	f.Add(uint8(0), "/a/b?x=1", "X-Custom", "v", "X-Custom", "203.0.113.7", false, "")
+	f.Add(uint8(1), "/%2F?a=1;b=2", "Te", "trailers, deflate", "keep-alive, Te", "", true, "/base/")
+	f.Add(uint8(2), "*", "User-Agent", "", "User-Agent", "1.2.3.4", true, "/x?t=1")
+	p := New(Options{Logger: quietLogger()})
+	f.Fuzz(func(t *testing.T, m uint8, target, name, value, conn, xff string, trust bool, base string) {
+		method := []string{http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace}[m%4]
+		raw := method + " " + target + " HTTP/1.1\r\nHost: shop.example\r\n" +
+			name + ": " + value + "\r\nConnection: " + conn + "\r\nX-Forwarded-For: " + xff + "\r\n\r\n"
+		in, err := http.ReadRequest(bufio.NewReader(strings.NewReader(raw)))
+		if err != nil || !serverAccepts(in) {
+			return
+		}
+		in.RemoteAddr = "127.0.0.1:5555"
+		u, err := url.Parse("http://127.0.0.1:8080" + base)
+		if err != nil || u.Host != "127.0.0.1:8080" || u.Fragment != "" || validUpstream(u) != nil {
+			return
+		}
+		tg := p.newTarget(u, stable, true)
+
+		wantURI := tg.outboundURL(in.URL).RequestURI()
+		if _, err := url.ParseRequestURI(wantURI); err != nil {
+			return // both forwarders would send it; the upstream answers 400
+		}
+		var buf bytes.Buffer
+		bw := bufio.NewWriter(&buf)
+		writeRequest(bw, in, tg, trust)
+		_ = bw.Flush()
+		got, err := http.ReadRequest(bufio.NewReader(&buf))
+		if err != nil {
+			t.Fatalf("fast path wrote an unparsable request: %v\n%q", err, buf.String())
+		}
+		if got.Method != method || got.RequestURI != wantURI || got.Host != "127.0.0.1:8080" {
+			t.Fatalf("fast path: %s %s Host %s; transport: %s %s Host 127.0.0.1:8080", got.Method, got.RequestURI, got.Host, method, wantURI)
+		}
+		want := outboundHeader(in, trust)
+		if ua, ok := want["User-Agent"]; ok && len(ua) == 1 && ua[0] == "" {
+			delete(want, "User-Agent") // the transport sends no empty User-Agent
+		}
+		if !reflect.DeepEqual(map[string][]string(got.Header), map[string][]string(want)) {
+			t.Fatalf("headers differ\nfast path: %v\ntransport: %v", got.Header, want)
+		}
+	})
+}
+
+// serverAccepts mirrors the checks net/http's server makes before a
+// handler sees a request: valid header names and values, and a Host.
+func serverAccepts(r *http.Request) bool {
+	if r.Host == "" || r.URL == nil {
+		return false
+	}
+	for k, vv := range r.Header {
+		if !validToken(k) {
+			return false
+		}
+		for _, v := range vv {
+			for i := 0; i < len(v); i++ {
+				if c := v[i]; (c < 0x20 && c != '\t') || c == 0x7f {
+					return false
+				}
+			}
+		}
+	}
+	return true
 }

@@ -160,7 +160,7 @@ func (p *Proxy) newTarget(u *url.URL, v version, versionHeader bool) *target {
 // outboundURL joins the upstream's base path and query with the request's,
 // as httputil's SetURL does, and cleans the query the same way.
 func (t *target) outboundURL(in *url.URL) *url.URL {
-	out := &url.URL{Scheme: t.scheme, Host: t.host, User: t.user, Path: in.Path, RawPath: in.RawPath}
+	out := &url.URL{Scheme: t.scheme, Host: t.host, User: t.user, Path: in.Path, RawPath: in.RawPath, ForceQuery: in.ForceQuery}
 	if t.hasPath {
 		out.Path, out.RawPath = joinURLPath(t, in)
 	}

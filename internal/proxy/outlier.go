@@ -100,6 +100,7 @@ func (o *outliers) succeeded(v version) {
 // failed records a gateway failure of v. It ejects v when the failures reach
 // the threshold and otherIn says the other version can take the traffic.
 func (o *outliers) failed(v version, otherIn bool, cause string) {
+	o.ejected(v) // ends an expired ejection first, which restarts the count
 	n := o.v[v].consecutive.Add(1)
 	if o.threshold <= 0 || n < o.threshold || !otherIn {
 		return

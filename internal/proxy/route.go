@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"strings"
 
 	"sluice.dev/sluice/api/v1alpha1"
 )
@@ -161,6 +162,10 @@ func validUpstream(u *url.URL) error {
 		return fmt.Errorf("URL %q: scheme must be http or https", u.String())
 	case u.Host == "":
 		return fmt.Errorf("URL %q: host is required", u.String())
+	case strings.ContainsAny(u.RawQuery, " \t"):
+		// It is forwarded as is in every request line, where a space
+		// would end the request target.
+		return fmt.Errorf("URL %q: the query must be URL-encoded", u.String())
 	}
 	return nil
 }
