@@ -3,11 +3,13 @@ package proxy
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httptrace"
 	"net/textproto"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -235,5 +237,43 @@ func TestClientGoneStopsWaiting(t *testing.T) {
 	}
 	if n, _ := p.InFlight(); n != 0 {
 		t.Errorf("%d requests still in flight", n)
+	}
+}
+
+// TestFastPathReusesConnections: keep-alive connections to the upstream are
+// reused, so concurrent clients need about as many upstream connections as
+// there are requests in flight, not one per request.
+func TestFastPathReusesConnections(t *testing.T) {
+	var conns atomic.Int32
+	up := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, strings.Repeat("x", 1024))
+	}))
+	up.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	up.Start()
+	t.Cleanup(up.Close)
+	p := newTestProxy(t, up.URL, "", 0)
+	fe := front(t, p)
+	c := client()
+	const workers, each = 8, 200
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				if code, _ := get(t, c, newReq(t, fe.URL)); code != http.StatusOK {
+					t.Errorf("status %d", code)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n := conns.Load(); n > 2*workers {
+		t.Errorf("%d upstream connections for %d requests from %d clients; want at most %d", n, workers*each, workers, 2*workers)
 	}
 }
