@@ -9,6 +9,9 @@ echo "== e2e setup (kube-apiserver, etcd, Prometheus, CRDs; cached in ~/.cache/s
 # Not eval "$(...)": under set -e a failed substitution inside eval is ignored.
 e2e_env=$(./hack/e2e/setup.sh)
 eval "$e2e_env"
+echo "== install tools (kustomize, helm; cached)"
+tools_env=$(./hack/e2e/tools.sh)
+eval "$tools_env"
 
 echo "== lint"
 ./hack/lint.sh

@@ -17,6 +17,8 @@ const (
 type Analysis struct {
 	// Interval between two checks (default 1m).
 	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`
 	Interval *metav1.Duration `json:"interval,omitempty"`
 
 	// Threshold is how many failed checks roll back (default 5).
@@ -28,6 +30,8 @@ type Analysis struct {
 	// check without data counts as failed (default 5 × Interval). Until
 	// then a check without data holds the step; it never passes.
 	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`
 	NoDataTimeout *metav1.Duration `json:"noDataTimeout,omitempty"`
 
 	// Prometheus is where metrics are read on Kubernetes.
@@ -44,6 +48,8 @@ type Analysis struct {
 	// Metrics are the values compared with their ranges at each check.
 	// +optional
 	// +kubebuilder:validation:MaxItems=50
+	// +listType=map
+	// +listMapKey=name
 	Metrics []MetricCheck `json:"metrics,omitempty"`
 }
 
@@ -65,10 +71,13 @@ type MetricCheck struct {
 
 	// Window is how far back the value is measured (default 1m).
 	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`
 	Window *metav1.Duration `json:"window,omitempty"`
 }
 
 // ThresholdRange bounds a value; at least one side is set.
+// +kubebuilder:validation:XValidation:rule="has(self.min) || has(self.max)",message="needs min, max or both"
 type ThresholdRange struct {
 	// +optional
 	Min *float64 `json:"min,omitempty"`

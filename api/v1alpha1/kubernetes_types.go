@@ -5,6 +5,7 @@ import (
 )
 
 // DeploymentsWorkload names two Deployments in the Release's namespace.
+// +kubebuilder:validation:XValidation:rule="self.stable != self.canary",message="the canary must be another Deployment than stable"
 type DeploymentsWorkload struct {
 	// Stable is the Deployment serving users now.
 	// +kubebuilder:validation:MinLength=1
@@ -39,6 +40,7 @@ type TargetWorkload struct {
 // IstioTraffic points at a VirtualService (and optionally its
 // DestinationRule) that the user owns. Sluice changes only the weights of
 // the named routes' destinations, with a field manager of its own.
+// +kubebuilder:validation:XValidation:rule="(has(self.stable.host) ? self.stable.host : '') != (has(self.canary.host) ? self.canary.host : '') || (has(self.stable.subset) ? self.stable.subset : '') != (has(self.canary.subset) ? self.canary.subset : '')",message="stable and canary must be different destinations"
 type IstioTraffic struct {
 	// VirtualService is the name of the VirtualService.
 	// +kubebuilder:validation:MinLength=1
@@ -69,6 +71,7 @@ type IstioDestination struct {
 
 // GatewayAPITraffic points at an HTTPRoute the user owns; Sluice sets the
 // weights of its stable and canary backendRefs.
+// +kubebuilder:validation:XValidation:rule="self.stableService != self.canaryService",message="the canary needs a Service of its own"
 type GatewayAPITraffic struct {
 	// HTTPRoute is the name of the HTTPRoute.
 	// +kubebuilder:validation:MinLength=1
@@ -89,6 +92,7 @@ type PrometheusSource struct {
 	// Address is the base URL of the Prometheus API, such as
 	// http://prometheus.istio-system:9090; default: the controller's flag.
 	// +optional
+	// +kubebuilder:validation:Pattern=`^https?://`
 	Address string `json:"address,omitempty"`
 }
 
@@ -123,6 +127,8 @@ type Webhook struct {
 	URL string `json:"url"`
 	// Timeout bounds the call (default 10s).
 	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`
 	Timeout *metav1.Duration `json:"timeout,omitempty"`
 	// Metadata is passed through to the webhook (e.g. a load test command).
 	// +optional

@@ -34,6 +34,7 @@ type ReleaseList struct {
 
 // ReleaseSpec is the user's intent. Only Workload and Traffic differ between
 // a cluster and a laptop; Strategy and Analysis mean the same everywhere.
+// +kubebuilder:validation:XValidation:rule="has(self.traffic.proxy) == has(self.workload.local)",message="the proxy router goes with spec.workload.local, and only with it"
 type ReleaseSpec struct {
 	// Workload says where the stable and canary versions run.
 	Workload WorkloadSpec `json:"workload"`
@@ -52,6 +53,8 @@ type ReleaseSpec struct {
 	// notifications.
 	// +optional
 	// +kubebuilder:validation:MaxItems=20
+	// +listType=map
+	// +listMapKey=name
 	Webhooks []Webhook `json:"webhooks,omitempty"`
 
 	// Paused holds the release at its current step until it is set back to
@@ -116,6 +119,8 @@ type LocalVersion struct {
 	HealthPath string `json:"healthPath,omitempty"`
 	// StartTimeout bounds how long the version may take to become healthy.
 	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`
 	StartTimeout *metav1.Duration `json:"startTimeout,omitempty"`
 }
 

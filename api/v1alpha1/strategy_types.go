@@ -8,6 +8,7 @@ import (
 // (Argo Rollouts style) or the shorthand StepWeight/StepWeights + MaxWeight
 // (Flagger style), which expands to "set the weight, then wait for one
 // passing analysis check" for each weight.
+// +kubebuilder:validation:XValidation:rule="has(self.steps) != (has(self.stepWeight) || has(self.stepWeights))",message="set steps, or stepWeight or stepWeights, not both"
 type Strategy struct {
 	// Steps are run in order; after the last one the canary is promoted.
 	// +optional
@@ -23,6 +24,8 @@ type Strategy struct {
 	// StepWeights lists the weights to go through (shorthand).
 	// +optional
 	// +kubebuilder:validation:MaxItems=100
+	// +kubebuilder:validation:items:Minimum=1
+	// +kubebuilder:validation:items:Maximum=100
 	StepWeights []int32 `json:"stepWeights,omitempty"`
 
 	// MaxWeight is the last weight before promotion (shorthand; default 50).
@@ -33,6 +36,7 @@ type Strategy struct {
 }
 
 // Step is one item of the strategy; exactly one member is set.
+// +kubebuilder:validation:XValidation:rule="(has(self.setWeight) ? 1 : 0) + (has(self.pause) ? 1 : 0) + (has(self.analysis) ? 1 : 0) == 1",message="exactly one of setWeight, pause or analysis must be set"
 type Step struct {
 	// SetWeight sends this percent of traffic to the canary.
 	// +optional
@@ -52,6 +56,8 @@ type Step struct {
 // PauseStep waits. Without a duration it waits for `sluice promote`.
 type PauseStep struct {
 	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`
 	Duration *metav1.Duration `json:"duration,omitempty"`
 }
 
