@@ -98,6 +98,7 @@ func runController(cmd *cobra.Command, g *globals, o controllerOptions) error {
 	}
 	r := &controller.Reconciler{
 		Client:   mgr.GetClient(),
+		Reader:   mgr.GetAPIReader(),
 		Recorder: mgr.GetEventRecorder("sluice"),
 		Clock:    clock.RealClock{},
 		Parts: &controller.ClusterParts{

@@ -26,7 +26,11 @@ type EventRecorder interface {
 
 // Reconciler runs the engine for each Release.
 type Reconciler struct {
-	Client   client.Client
+	Client client.Client
+	// Reader reads releases past the cache: .status is the release's
+	// memory, and deciding from a stale copy could apply a step twice.
+	// Nil uses Client.
+	Reader   client.Reader
 	Recorder EventRecorder
 	Parts    Parts
 	Clock    Clock
@@ -37,8 +41,12 @@ type Reconciler struct {
 // Reconcile observes, decides, acts and records for one release.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	log := logf.FromContext(ctx)
+	reader := r.Reader
+	if reader == nil {
+		reader = r.Client
+	}
 	var stored v1alpha1.Release
-	if err := r.Client.Get(ctx, req.NamespacedName, &stored); err != nil {
+	if err := reader.Get(ctx, req.NamespacedName, &stored); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err) //nolint:wrapcheck // not found is the end of the release
 	}
 	if !stored.DeletionTimestamp.IsZero() {
@@ -172,7 +180,9 @@ func (r *Reconciler) saveStatus(ctx context.Context, stored *v1alpha1.Release, s
 	}
 	patched := stored.DeepCopy()
 	patched.Status = st
-	if err := r.Client.Status().Patch(ctx, patched, client.MergeFrom(stored)); err != nil {
+	// The optimistic lock refuses the patch if another writer changed the
+	// release since it was read; the next reconcile decides again.
+	if err := r.Client.Status().Patch(ctx, patched, client.MergeFromWithOptions(stored, client.MergeFromWithOptimisticLock{})); err != nil {
 		return fmt.Errorf("saving status of %s/%s: %w", stored.Namespace, stored.Name, err)
 	}
 	return nil

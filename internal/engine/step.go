@@ -104,6 +104,12 @@ func (t *tick) handleRevisions() bool {
 	mid := t.st.Phase == v1alpha1.PhaseProgressing || t.st.Phase == v1alpha1.PhasePaused
 	switch {
 	case o.CanaryRevision == o.StableRevision:
+		if mid && o.CanaryRevision == t.st.CanaryRevision {
+			// Stable caught up with the canary, which did not change: a
+			// promotion is under way (seen through a stale status), not a
+			// revert. Carry on.
+			return false
+		}
 		if mid {
 			t.startRollback("Reverted", "the canary was reverted to the stable revision "+short(o.StableRevision))
 			return true

@@ -185,6 +185,12 @@ func TestStepTransitions(t *testing.T) {
 			obs:  func() Observation { o := obs(70, w(50)); o.CanaryRevision = "s1"; return o }(),
 			want: want{phase: v1alpha1.PhaseRollingBack, step: 3, weight: 0, message: "reverted"},
 		},
+		"stable catching up with an unchanged canary is no revert": {
+			plan: func(p *Plan) { p.PromoteBy = PromoteCopyToStable },
+			last: progressing(5, 50),
+			obs:  func() Observation { o := obs(70, w(50)); o.StableRevision = "c1"; return o }(),
+			want: want{phase: v1alpha1.PhasePromoting, step: 5, weight: 0},
+		},
 		"a new revision mid-release starts again": {
 			last: func() v1alpha1.ReleaseStatus { s := progressing(3, 50); s.Analysis.FailedChecks = 2; return s }(),
 			obs:  func() Observation { o := obs(70, w(50)); o.CanaryRevision = "c2"; return o }(),
