@@ -58,6 +58,7 @@ func (r *Recorder) Observe(rel *v1alpha1.Release, events []engine.Event, now tim
 	if first {
 		m = &memory{}
 		r.releases[k] = m
+		r.initSeries(ns, name)
 	}
 	r.setWorkloads(m, ns, name, workloadsOf(rel.Spec.Workload))
 	if !first {
@@ -69,6 +70,18 @@ func (r *Recorder) Observe(rel *v1alpha1.Release, events []engine.Event, now tim
 	}
 	m.phase, m.at = st.Phase, now
 	m.startedAt, m.canary, m.passed = startOf(st), st.CanaryRevision, st.Analysis.PassedChecks
+}
+
+// initSeries creates the release's counters at zero, so the first check
+// or the first end of a release shows as an increase, not as a series
+// that appears already at 1, which increase() and rate() cannot see.
+func (r *Recorder) initSeries(ns, name string) {
+	for _, result := range []string{CheckPassed, CheckFailed, CheckNoData} {
+		r.checks.WithLabelValues(ns, name, result)
+	}
+	for _, result := range []string{ResultPromoted, ResultRolledBack} {
+		r.duration.WithLabelValues(ns, name, result)
+	}
 }
 
 // countTime credits the time since the last observation to the phase the

@@ -139,6 +139,21 @@ sluice_release_duration_seconds_bucket{namespace="shop",release="api",result="pr
 sluice_release_duration_seconds_bucket{namespace="shop",release="api",result="promoted",le="+Inf"} 1
 sluice_release_duration_seconds_sum{namespace="shop",release="api",result="promoted"} 110
 sluice_release_duration_seconds_count{namespace="shop",release="api",result="promoted"} 1
+sluice_release_duration_seconds_bucket{namespace="shop",release="api",result="rolledback",le="30"} 0
+sluice_release_duration_seconds_bucket{namespace="shop",release="api",result="rolledback",le="60"} 0
+sluice_release_duration_seconds_bucket{namespace="shop",release="api",result="rolledback",le="120"} 0
+sluice_release_duration_seconds_bucket{namespace="shop",release="api",result="rolledback",le="300"} 0
+sluice_release_duration_seconds_bucket{namespace="shop",release="api",result="rolledback",le="600"} 0
+sluice_release_duration_seconds_bucket{namespace="shop",release="api",result="rolledback",le="900"} 0
+sluice_release_duration_seconds_bucket{namespace="shop",release="api",result="rolledback",le="1800"} 0
+sluice_release_duration_seconds_bucket{namespace="shop",release="api",result="rolledback",le="3600"} 0
+sluice_release_duration_seconds_bucket{namespace="shop",release="api",result="rolledback",le="7200"} 0
+sluice_release_duration_seconds_bucket{namespace="shop",release="api",result="rolledback",le="14400"} 0
+sluice_release_duration_seconds_bucket{namespace="shop",release="api",result="rolledback",le="28800"} 0
+sluice_release_duration_seconds_bucket{namespace="shop",release="api",result="rolledback",le="86400"} 0
+sluice_release_duration_seconds_bucket{namespace="shop",release="api",result="rolledback",le="+Inf"} 0
+sluice_release_duration_seconds_sum{namespace="shop",release="api",result="rolledback"} 0
+sluice_release_duration_seconds_count{namespace="shop",release="api",result="rolledback"} 0
 # HELP sluice_release_workload_info 1 for each workload of the release by role (stable, canary): the destination_workload of mesh metrics.
 # TYPE sluice_release_workload_info gauge
 sluice_release_workload_info{namespace="shop",release="api",role="canary",workload="api-canary"} 1

@@ -31,5 +31,11 @@ func (r *Recorder) ObserveReconcile(namespace, name string, result ReconcileResu
 	if r == nil {
 		return
 	}
-	r.reconciles.WithLabelValues(namespace, name, string(result)).Inc()
+	// Every result at zero first, so the first error shows as an increase.
+	for _, res := range []ReconcileResult{ReconcileSuccess, ReconcileError, ReconcileStalled} {
+		c := r.reconciles.WithLabelValues(namespace, name, string(res))
+		if res == result {
+			c.Inc()
+		}
+	}
 }

@@ -107,6 +107,8 @@ func TestObserveReconcile(t *testing.T) {
 	want := `
 # HELP sluice_reconcile_total Rounds of observe-decide-act per release by result: success, error, stalled (waiting for a person's fix).
 # TYPE sluice_reconcile_total counter
+sluice_reconcile_total{namespace="",release="local",result="error"} 0
+sluice_reconcile_total{namespace="",release="local",result="stalled"} 0
 sluice_reconcile_total{namespace="",release="local",result="success"} 1
 sluice_reconcile_total{namespace="shop",release="api",result="error"} 1
 sluice_reconcile_total{namespace="shop",release="api",result="stalled"} 1

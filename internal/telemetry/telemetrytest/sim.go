@@ -53,7 +53,14 @@ func NewSim(namespace, name string, workload v1alpha1.WorkloadSpec, weights []in
 // Tick advances the clock by d, runs one engine step, records it with rec
 // (which may be nil) and returns the step's events.
 func (s *Sim) Tick(rec *telemetry.Recorder, d time.Duration) []engine.Event {
-	s.Now = s.Now.Add(d)
+	return s.StepAt(rec, s.Now.Add(d))
+}
+
+// StepAt sets the clock to now (the real clock, for a release that
+// Prometheus scrapes as it goes), runs one engine step, records it and
+// the round with rec (which may be nil), and returns the step's events.
+func (s *Sim) StepAt(rec *telemetry.Recorder, now time.Time) []engine.Event {
+	s.Now = now
 	st := s.Release.Status
 	obs := engine.Observation{
 		Now:            s.Now,
@@ -75,8 +82,12 @@ func (s *Sim) Tick(rec *telemetry.Recorder, d time.Duration) []engine.Event {
 	s.Release.Status = res.Status
 	s.weight = res.Desired.CanaryWeight
 	rec.Observe(s.Release, res.Events, s.Now)
+	rec.ObserveReconcile(s.Release.Namespace, s.Release.Name, telemetry.ReconcileSuccess)
 	return res.Events
 }
+
+// Weight is the canary weight the router was last told.
+func (s *Sim) Weight() int32 { return s.weight }
 
 // Done reports whether the release has ended.
 func (s *Sim) Done() bool { return s.Release.Status.Phase.Terminal() }
