@@ -82,6 +82,9 @@ func renderTree(w io.Writer, s *local.Snapshot) {
 		case !v.Running && v.Weight == 0:
 			ready = "■ Stopped"
 		}
+		if v.Ejected {
+			ready = "⚠ Ejected"
+		}
 		label := v.Name
 		if v.Version != "" {
 			label += " (" + v.Version + ")"

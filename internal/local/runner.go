@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"net/url"
 	"sync"
 	"time"
@@ -68,7 +67,9 @@ type Runner struct {
 	control  string
 	// lastJudge is the judge's latest verdict, kept after the release ends.
 	lastJudge *JudgeView
-	proxyURL  string
+	// canaryEjections is the proxy's count of canary ejections last seen.
+	canaryEjections uint64
+	proxyURL        string
 }
 
 // New prepares a runner for a validated, defaulted release.
@@ -205,12 +206,13 @@ func (r *Runner) serveProxy(ctx context.Context) (func(), error) {
 		return nil, fmt.Errorf("spec.traffic.proxy.listen: %w", err)
 	}
 	r.proxyURL = "http://" + ln.Addr().String()
-	srv := &http.Server{Handler: r.proxy, ReadHeaderTimeout: 10 * time.Second}
+	srv := r.proxy.NewServer() // HTTP/1.1 and h2c
 	go func() { _ = srv.Serve(ln) }()
 	return func() {
 		shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		_ = srv.Shutdown(shutCtx)
+		_ = srv.Shutdown(shutCtx) // drains in-flight requests
+		r.proxy.CloseIdleConnections()
 	}, nil
 }
 

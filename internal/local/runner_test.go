@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -82,7 +83,13 @@ func release(name string, canaryArgs ...string) *v1alpha1.Release {
 // returns the runner's error, its last snapshot and what the load saw.
 func runWithLoad(t *testing.T, rel *v1alpha1.Release, opts local.Options) (*local.Snapshot, loadgen.Stats, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	return runWithLoadAt(t, rel, opts, 200, time.Minute)
+}
+
+// runWithLoadAt is runWithLoad at a given rate and time limit.
+func runWithLoadAt(t *testing.T, rel *v1alpha1.Release, opts local.Options, rate float64, limit time.Duration) (*local.Snapshot, loadgen.Stats, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	var (
 		snap atomic.Pointer[local.Snapshot]
@@ -108,7 +115,7 @@ func runWithLoad(t *testing.T, rel *v1alpha1.Release, opts local.Options) (*loca
 		case <-time.After(20 * time.Millisecond):
 		}
 		if s := snap.Load(); s != nil && s.ProxyAddress != "" {
-			gen, err = loadgen.New(loadgen.Config{Target: s.ProxyAddress + "/", Rate: 200, Duration: time.Minute, Concurrency: 16})
+			gen, err = loadgen.New(loadgen.Config{Target: s.ProxyAddress + "/", Rate: rate, Duration: limit, Concurrency: 32})
 			if err == nil {
 				err = gen.Start(ctx)
 			}
@@ -188,7 +195,8 @@ func TestJudgeRollsBackAFaultyCanary(t *testing.T) {
 
 func TestJudgePromotesAHealthyCanary(t *testing.T) {
 	rel := judged(release("judged-healthy", "--latency=2ms"))
-	snap, load, err := runWithLoad(t, rel, local.Options{StateDir: t.TempDir(), Tick: 50 * time.Millisecond})
+	// A pass needs evidence on the latency tail too: a few thousand requests.
+	snap, load, err := runWithLoadAt(t, rel, local.Options{StateDir: t.TempDir(), Tick: 50 * time.Millisecond}, 400, 3*time.Minute)
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}
@@ -200,5 +208,55 @@ func TestJudgePromotesAHealthyCanary(t *testing.T) {
 	}
 	if load.Errors != 0 || load.Non2xx != 0 {
 		t.Fatalf("requests failed: %+v", load)
+	}
+}
+
+// TestKilledCanaryIsEjectedAndRolledBack kills the canary process under
+// load: the proxy ejects it, retries the failed GETs on stable, and the
+// ejection counts as a failed check, which rolls the release back.
+func TestKilledCanaryIsEjectedAndRolledBack(t *testing.T) {
+	rel := release("ejected", "--latency=2ms")
+	rel.Spec.Strategy.Steps = []v1alpha1.Step{{SetWeight: i32(50)}, {Pause: &v1alpha1.PauseStep{}}}
+	rel.Spec.Analysis.Threshold = 1
+	var killed atomic.Bool
+	opts := local.Options{StateDir: t.TempDir(), Tick: 50 * time.Millisecond}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		// Kill the canary once the release waits at its pause.
+		deadline := time.Now().Add(30 * time.Second)
+		for time.Now().Before(deadline) && !killed.Load() {
+			time.Sleep(50 * time.Millisecond)
+			s, err := local.LoadSnapshot(local.StatePath(opts.StateDir, "ejected"))
+			if err != nil || s.Release.Status.Phase != v1alpha1.PhasePaused {
+				continue
+			}
+			for _, v := range s.Versions {
+				if v.Name == "canary" && v.PID > 0 {
+					_ = syscall.Kill(v.PID, syscall.SIGKILL)
+					killed.Store(true)
+				}
+			}
+		}
+	}()
+	snap, load, err := runWithLoad(t, rel, opts)
+	<-done
+	if !killed.Load() {
+		t.Fatal("the canary was never killed")
+	}
+	if !errors.Is(err, local.ErrRolledBack) {
+		t.Fatalf("run: %v, want ErrRolledBack", err)
+	}
+	st := snap.Release.Status
+	if !strings.Contains(st.Message, "canary ejected by the proxy") {
+		t.Fatalf("rolled back for another reason: %s", st.Message)
+	}
+	for _, v := range snap.Versions {
+		if v.Name == "canary" && v.Ejections == 0 {
+			t.Fatalf("canary view shows no ejection: %+v", v)
+		}
+	}
+	if load.Errors != 0 || load.Non2xx != 0 {
+		t.Fatalf("GETs failed although the proxy retries them on stable: %+v", load)
 	}
 }

@@ -53,6 +53,14 @@ type VersionView struct {
 	RPS         float64  `json:"rps"`
 	SuccessRate *float64 `json:"successRate,omitempty"`
 	P99Millis   *float64 `json:"p99Millis,omitempty"`
+	// Ejected is true while the proxy sends this version no traffic because
+	// it stopped answering; Ejections counts such times.
+	Ejected            bool   `json:"ejected,omitempty"`
+	Ejections          uint64 `json:"ejections,omitempty"`
+	LastEjectionReason string `json:"lastEjectionReason,omitempty"`
+	// Retries counts requests this version failed that the proxy sent to
+	// the other version instead.
+	Retries uint64 `json:"retries,omitempty"`
 }
 
 // JudgeView is the judge's verdict as shown to people.

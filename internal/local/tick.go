@@ -49,6 +49,9 @@ func (r *Runner) tick(ctx context.Context) error {
 		c := analysis.Check(ctx, analysisSource{r.metrics}, r.rel.Spec.Analysis.Metrics, now)
 		obs.Check = &c
 	}
+	if failed := r.canaryEjected(); failed != nil {
+		obs.Check = failed
+	}
 
 	res := engine.Step(r.plan, st, obs)
 	r.rel.Status = res.Status
@@ -166,6 +169,11 @@ func (r *Runner) versionView(name string, now time.Time) VersionView {
 		inst, spec, weight = r.canary, r.rel.Spec.Workload.Local.Canary, r.rel.Status.CanaryWeight
 	}
 	v := VersionView{Name: name, Version: spec.Version, Weight: weight}
+	h := r.proxy.Health().Stable
+	if name == "canary" {
+		h = r.proxy.Health().Canary
+	}
+	v.Ejected, v.Ejections, v.LastEjectionReason, v.Retries = h.Ejected, h.Ejections, h.LastReason, h.Retries
 	if inst != nil {
 		v.URL, v.PID, v.Revision, v.Ready = urlString(inst.URL()), inst.PID(), inst.Revision(), inst.Ready()
 		select {
@@ -200,4 +208,25 @@ func (r *Runner) Snapshot() *Snapshot {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.snap
+}
+
+// canaryEjected turns a new ejection of the canary by the proxy (it stopped
+// answering: refused connections, timeouts, 502-504) into a failed check at
+// once: an ejected canary gets no traffic, so the metrics alone would only
+// see no data.
+func (r *Runner) canaryEjected() *engine.CheckResult {
+	h := r.proxy.Health().Canary
+	if h.Ejections <= r.canaryEjections {
+		return nil
+	}
+	r.canaryEjections = h.Ejections
+	st := r.rel.Status.Phase
+	if st != v1alpha1.PhaseProgressing && st != v1alpha1.PhasePaused {
+		return nil
+	}
+	reason := "canary ejected by the proxy: " + h.LastReason
+	return &engine.CheckResult{
+		Verdict: v1alpha1.VerdictFail, Reason: reason,
+		Metrics: []v1alpha1.MetricStatus{{Name: "canary-reachable", Verdict: v1alpha1.VerdictFail, Message: reason}},
+	}
 }
