@@ -1,7 +1,8 @@
 // Command detection measures how fast, and at what cost in bad requests,
 // canary analysis methods roll back a bad canary, and how often they roll
 // back a healthy one. Every method runs on the very same simulated request
-// streams; see README.md for the model and the recorded results.
+// streams; see README.md for the model and the recorded results. The
+// simulation itself lives in package sim, so that tests can run it too.
 package main
 
 import (
@@ -16,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"sluice.dev/sluice/bench/detection/sim"
 )
 
 func main() {
@@ -28,7 +31,7 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("detection", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var o options
+	var o sim.Options
 	fs.IntVar(&o.Seeds, "seeds", 400, "random seeds (runs) per scenario")
 	fs.Uint64Var(&o.SeedBase, "seed-base", 1, "first seed")
 	fs.Float64Var(&o.Alpha, "alpha", 0.01, "the judge's false-rollback bound α")
@@ -63,10 +66,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if *hours <= 0 || *minutes <= 0 {
 		return fmt.Errorf("-healthy-hours and -horizon-minutes must be positive")
 	}
-	scs := scenarios(*hours, *minutes*60)
+	scs := sim.Scenarios(*hours, *minutes*60)
 	if *only != "" {
 		want := strings.Split(*only, ",")
-		scs = slices.DeleteFunc(scs, func(s scenario) bool { return !slices.Contains(want, s.Name) })
+		scs = slices.DeleteFunc(scs, func(s sim.Scenario) bool { return !slices.Contains(want, s.Name) })
 		if len(scs) == 0 {
 			return fmt.Errorf("no scenario named in %q", *only)
 		}
@@ -83,18 +86,17 @@ func run(args []string, stdout, stderr io.Writer) error {
 		defer pprof.StopCPUProfile()
 	}
 	start := time.Now()
-	results, err := runAll(scs, o)
+	rows, err := sim.Run(scs, o)
 	if err != nil {
 		return err
 	}
-	rows := summarise(scs, results)
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(rows); err != nil {
 			return fmt.Errorf("writing JSON: %w", err)
 		}
-	} else if err := printTable(stdout, scs, rows); err != nil {
+	} else if err := sim.PrintTable(stdout, scs, rows); err != nil {
 		return fmt.Errorf("writing the table: %w", err)
 	}
 	_, _ = fmt.Fprintf(stderr, "%d scenarios × %d seeds in %s on %d workers (judge α=%g, sprt α=%g β=%g)\n",

@@ -1,4 +1,4 @@
-package main
+package sim
 
 import (
 	"fmt"
@@ -10,11 +10,11 @@ import (
 	"sluice.dev/sluice/internal/analysis"
 )
 
-// methodNames are the methods in the order they run and print.
-var methodNames = []string{"flagger", "argo", "sluice-threshold", "sluice-sequential", "sprt-bound"}
+// MethodNames are the methods in the order they run and print.
+var MethodNames = []string{"flagger", "argo", "sluice-threshold", "sluice-sequential", "sprt-bound"}
 
-// options are the knobs every run shares.
-type options struct {
+// Options are the knobs every run shares.
+type Options struct {
 	Seeds     int
 	SeedBase  uint64
 	Alpha     float64 // the judge's false-rollback bound
@@ -35,7 +35,7 @@ type runResult struct {
 	Canary, Bad float64
 }
 
-func newMethods(sc scenario, st *stream, o options) ([]method, error) {
+func newMethods(sc Scenario, st *stream, o Options) ([]method, error) {
 	bake := sc.Healthy
 	cfg := o.Judge
 	cfg.Alpha, cfg.LatencyBounds = o.Alpha, latencyBounds
@@ -56,7 +56,7 @@ func newMethods(sc scenario, st *stream, o options) ([]method, error) {
 // stream. A promoted canary keeps serving all traffic until the horizon: its
 // bad requests count, and once every method has decided, the rest of the
 // horizon is added at its expected value instead of being simulated.
-func runOne(sc scenario, seed uint64, o options) ([]runResult, error) {
+func runOne(sc Scenario, seed uint64, o Options) ([]runResult, error) {
 	st := newStream(sc, seed, streamID(sc.Name))
 	ms, err := newMethods(sc, st, o)
 	if err != nil {
@@ -103,7 +103,7 @@ func runOne(sc scenario, seed uint64, o options) ([]runResult, error) {
 }
 
 // badRate is the share of the canary's requests that are bad.
-func badRate(sc scenario) float64 {
+func badRate(sc Scenario) float64 {
 	if sc.BadIsSlow {
 		return 1 - sc.Canary.cdf(stableP99)
 	}
@@ -116,9 +116,19 @@ func streamID(name string) uint64 {
 	return h.Sum64()
 }
 
+// Run simulates every seed of every scenario for every method and returns
+// one row per scenario and method, in the order of scs and MethodNames.
+func Run(scs []Scenario, o Options) ([]Row, error) {
+	results, err := runAll(scs, o)
+	if err != nil {
+		return nil, err
+	}
+	return summarise(scs, results), nil
+}
+
 // runAll runs every seed of every scenario on a pool of workers and returns
 // results[scenario][seed][method].
-func runAll(scs []scenario, o options) ([][][]runResult, error) {
+func runAll(scs []Scenario, o Options) ([][][]runResult, error) {
 	workers := o.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)

@@ -1,4 +1,4 @@
-package main
+package sim
 
 // flagger follows Flagger's canary analysis as its documentation describes
 // it: every interval, query request-success-rate (min 99, 1m window) and

@@ -1,4 +1,4 @@
-package main
+package sim
 
 // method is one way of deciding a canary's fate, fed the traffic of its own
 // weights one simulated second at a time.

@@ -1,4 +1,4 @@
-package main
+package sim
 
 // argo follows Argo Rollouts as its documentation describes it: explicit
 // steps (setWeight 10, pause 1m, ..., setWeight 50, pause 1m) that advance on

@@ -1,4 +1,4 @@
-package main
+package sim
 
 import (
 	"math"
@@ -38,7 +38,7 @@ const cellBits = 12
 
 const two32 = 1 << 32
 
-func newSampler(v versionModel, badSlow bool) *sampler {
+func newSampler(v Version, badSlow bool) *sampler {
 	s := &sampler{errBelow: uint64(math.Round(v.ErrorRate * two32)), badSlow: badSlow}
 	s.slowFrom = uint64(math.Round(v.cdf(stableP99) * two32))
 	prev := uint64(0)
@@ -106,7 +106,7 @@ type stream struct {
 // sliceCount is the granularity of weights: 10 slices allow 0, 10, ..., 100%.
 const sliceCount = 10
 
-func newStream(sc scenario, seed, streamID uint64) *stream {
+func newStream(sc Scenario, seed, streamID uint64) *stream {
 	st := &stream{
 		rng:       rand.New(rand.NewPCG(seed, streamID)),
 		stable:    newSampler(sc.Stable, sc.BadIsSlow),

@@ -1,4 +1,4 @@
-package main
+package sim
 
 import (
 	"math"
@@ -22,29 +22,29 @@ const (
 	z99          = 2.3263478740408408 // standard normal 0.99 quantile
 )
 
-// versionModel is how one version behaves: an error probability and a
+// Version is how one version behaves: an error probability and a
 // lognormal latency.
-type versionModel struct {
+type Version struct {
 	ErrorRate float64
 	Median    float64 // seconds
 	P99       float64 // seconds
 }
 
-func (v versionModel) sigma() float64 { return math.Log(v.P99/v.Median) / z99 }
+func (v Version) sigma() float64 { return math.Log(v.P99/v.Median) / z99 }
 
 // cdf is P(latency ≤ x).
-func (v versionModel) cdf(x float64) float64 {
+func (v Version) cdf(x float64) float64 {
 	return 0.5 * math.Erfc(-(math.Log(x/v.Median))/(v.sigma()*math.Sqrt2))
 }
 
-// scenario is one row group of the results: a traffic level, the two
+// Scenario is one row group of the results: a traffic level, the two
 // versions, how long to watch, and whether the canary is healthy.
-type scenario struct {
+type Scenario struct {
 	Name  string
 	Title string
 	RPS   float64
 	// Stable and Canary are the versions' behaviour.
-	Stable, Canary versionModel
+	Stable, Canary Version
 	// Horizon is how long one run lasts at most, in seconds.
 	Horizon int
 	// Healthy scenarios measure false rollbacks: the canary equals stable
@@ -56,18 +56,26 @@ type scenario struct {
 	BadIsSlow bool
 }
 
-func stable() versionModel {
-	return versionModel{ErrorRate: 0.001, Median: stableMedian, P99: stableP99}
+func stable() Version {
+	return Version{ErrorRate: 0.001, Median: stableMedian, P99: stableP99}
+}
+
+// WithErrors is the benchmark's stable version failing the given share of
+// requests instead, for models that differ in errors alone.
+func WithErrors(rate float64) Version {
+	v := stable()
+	v.ErrorRate = rate
+	return v
 }
 
 // scenarios are the list: three error regressions, two tail latency
 // regressions (median unchanged, p99 up), a healthy canary watched for hours,
 // and low traffic.
-func scenarios(healthyHours float64, horizon int) []scenario {
-	withErr := func(p float64) versionModel { v := stable(); v.ErrorRate = p; return v }
-	withP99 := func(f float64) versionModel { v := stable(); v.P99 = stableP99 * f; return v }
+func Scenarios(healthyHours float64, horizon int) []Scenario {
+	withErr := func(p float64) Version { v := stable(); v.ErrorRate = p; return v }
+	withP99 := func(f float64) Version { v := stable(); v.P99 = stableP99 * f; return v }
 	healthy := int(healthyHours * 3600)
-	return []scenario{
+	return []Scenario{
 		{Name: "error-0.1-to-1", Title: "errors 0.1% → 1%", RPS: 100, Stable: stable(), Canary: withErr(0.01), Horizon: horizon},
 		{Name: "error-0.1-to-5", Title: "errors 0.1% → 5%", RPS: 100, Stable: stable(), Canary: withErr(0.05), Horizon: horizon},
 		{Name: "error-0.1-to-0.9", Title: "errors 0.1% → 0.9%", RPS: 100, Stable: stable(), Canary: withErr(0.009), Horizon: horizon},

@@ -1,4 +1,4 @@
-package main
+package sim
 
 import (
 	"fmt"
@@ -8,9 +8,9 @@ import (
 	"strings"
 )
 
-// row is one scenario × method of the results; the JSON keys are the
+// Row is one scenario × method of the results; the JSON keys are the
 // contract for programs that check the figures.
-type row struct {
+type Row struct {
 	Scenario     string  `json:"scenario"`
 	Method       string  `json:"method"`
 	MedianTime   float64 `json:"median_time_s"`
@@ -36,10 +36,10 @@ type row struct {
 }
 
 // summarise turns results[scenario][seed][method] into rows.
-func summarise(scs []scenario, results [][][]runResult) []row {
-	var rows []row
+func summarise(scs []Scenario, results [][][]runResult) []Row {
+	var rows []Row
 	for i, sc := range scs {
-		for m, name := range methodNames {
+		for m, name := range MethodNames {
 			var times, canary, bad, rbTimes, rbBad []float64
 			rolled := 0
 			for _, r := range results[i] {
@@ -55,7 +55,7 @@ func summarise(scs []scenario, results [][][]runResult) []row {
 			}
 			n := len(results[i])
 			rr := float64(rolled) / float64(n)
-			r := row{
+			r := Row{
 				Scenario: sc.Name, Method: name,
 				MedianTime: quantile(times, 0.5), P90Time: quantile(times, 0.9),
 				MedianCanary: quantile(canary, 0.5), MedianBad: quantile(bad, 0.5),
@@ -88,9 +88,9 @@ func quantile(v []float64, q float64) float64 {
 	return s[rankOf(len(s), q)-1]
 }
 
-// printTable writes the rows as a Markdown table. "≥" marks figures of runs
+// PrintTable writes the rows as a Markdown table. "≥" marks figures of runs
 // that mostly never rolled back, counted at the horizon.
-func printTable(w io.Writer, scs []scenario, rows []row) error {
+func PrintTable(w io.Writer, scs []Scenario, rows []Row) error {
 	titles := map[string]string{}
 	for _, sc := range scs {
 		titles[sc.Name] = fmt.Sprintf("%s (`%s`)", sc.Title, sc.Name)
