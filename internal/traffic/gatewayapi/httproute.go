@@ -12,6 +12,7 @@ import (
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"sluice.dev/sluice/internal/kubeerr"
+	"sluice.dev/sluice/internal/traffic/internal/routeutil"
 )
 
 var (
@@ -114,7 +115,7 @@ func decodeHTTPRoute(obj *unstructured.Unstructured) (*httpRoute, error) {
 			ref.kind, _ = rm["kind"].(string)
 			ref.name, _ = rm["name"].(string)
 			ref.namespace, _ = rm["namespace"].(string)
-			if ref.weight, ref.hasWeight, ok = number(rm["weight"]); !ok {
+			if ref.weight, ref.hasWeight, ok = routeutil.Number(rm["weight"]); !ok {
 				return nil, malformed("spec.rules[%d].backendRefs[%d].weight is not a number", i, j)
 			}
 			r.refs = append(r.refs, ref)
@@ -122,23 +123,6 @@ func decodeHTTPRoute(obj *unstructured.Unstructured) (*httpRoute, error) {
 		h.rules = append(h.rules, r)
 	}
 	return h, nil
-}
-
-// number reads a JSON integer as the unstructured decoder leaves it.
-func number(v any) (n int64, present, ok bool) {
-	switch x := v.(type) {
-	case nil:
-		return 0, false, true
-	case int64:
-		return x, true, true
-	case int32:
-		return int64(x), true, true
-	case int:
-		return int64(x), true, true
-	case float64:
-		return int64(x), true, x == float64(int64(x))
-	}
-	return 0, false, false
 }
 
 // isService reports whether the backendRef names the Service name in the

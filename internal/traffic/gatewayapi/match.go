@@ -12,6 +12,7 @@ import (
 
 	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/kubeerr"
+	"sluice.dev/sluice/internal/traffic/internal/routeutil"
 )
 
 // MatchRuleName names the rule Sluice puts in front of a weighted rule
@@ -150,7 +151,7 @@ func addRule(headers []any, mr v1alpha1.MatchRule, p *field.Path, label, object 
 		return nil, kubeerr.Config(p.Child("cookies").String(), object,
 			"%s of %s already matches the Cookie header; cookie rules cannot be added to it", label, object)
 	}
-	re, err := cookieRegex(mr.Cookies)
+	re, err := routeutil.CookieRegex(mr.Cookies)
 	if err != nil {
 		return nil, kubeerr.Config(p.Child("cookies").String(), object, "%v", err)
 	}

@@ -1,20 +1,12 @@
 package gatewayapi
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 
 	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/kubeerr"
+	"sluice.dev/sluice/internal/traffic/internal/routeutil"
 )
-
-// patchOp is one RFC 6902 operation.
-type patchOp struct {
-	Op    string `json:"op"`
-	Path  string `json:"path"`
-	Value any    `json:"value,omitempty"`
-}
 
 // desired is what a call wants the HTTPRoute to say.
 type desired struct {
@@ -34,7 +26,7 @@ type desired struct {
 //
 // Match rules are fixed first (removing Sluice's stale ones, inserting the
 // wanted ones); weight operations follow, at the rules' new indexes.
-func plan(h *httpRoute, targets []target, spec v1alpha1.GatewayAPITraffic, want desired) ([]patchOp, error) {
+func plan(h *httpRoute, targets []target, spec v1alpha1.GatewayAPITraffic, want desired) ([]routeutil.Op, error) {
 	ops, newIndex, err := planMatchRules(h, targets, spec, want.rules)
 	if err != nil {
 		return nil, err
@@ -48,7 +40,7 @@ func plan(h *httpRoute, targets []target, spec v1alpha1.GatewayAPITraffic, want 
 // planMatchRules compares Sluice's match rules with the wanted ones and, if
 // they differ in any way, removes them all and inserts the wanted ones.
 // newIndex maps the index of each other rule in h to its index after.
-func planMatchRules(h *httpRoute, targets []target, spec v1alpha1.GatewayAPITraffic, rules []v1alpha1.MatchRule) ([]patchOp, map[int]int, error) {
+func planMatchRules(h *httpRoute, targets []target, spec v1alpha1.GatewayAPITraffic, rules []v1alpha1.MatchRule) ([]routeutil.Op, map[int]int, error) {
 	byIndex := map[int]target{}
 	for _, t := range targets {
 		byIndex[t.rule.index] = t
@@ -75,7 +67,7 @@ func planMatchRules(h *httpRoute, targets []target, spec v1alpha1.GatewayAPITraf
 		newIndex[r.index] = len(next)
 		next, ours = append(next, r.raw), append(ours, false)
 	}
-	same, err := sameJSON(have, next)
+	same, err := routeutil.SameJSON(have, next)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -85,11 +77,11 @@ func planMatchRules(h *httpRoute, targets []target, spec v1alpha1.GatewayAPITraf
 	if err := checkLimits(h, next); err != nil {
 		return nil, nil, err
 	}
-	var ops []patchOp
+	var ops []routeutil.Op
 	for i := len(h.rules) - 1; i >= 0; i-- {
 		if r := h.rules[i]; isMatchRuleName(r.name) {
 			p := fmt.Sprintf("/spec/rules/%d", i)
-			ops = append(ops, patchOp{Op: "test", Path: p, Value: r.raw}, patchOp{Op: "remove", Path: p})
+			ops = append(ops, routeutil.Op{Op: "test", Path: p, Value: r.raw}, routeutil.Op{Op: "remove", Path: p})
 		}
 	}
 	for pos, el := range next {
@@ -97,7 +89,7 @@ func planMatchRules(h *httpRoute, targets []target, spec v1alpha1.GatewayAPITraf
 			// A match rule is always followed by the rule it stands for;
 			// pin that rule so the insertion lands in front of it.
 			p := fmt.Sprintf("/spec/rules/%d", pos)
-			ops = append(ops, patchOp{Op: "test", Path: p, Value: next[pos+1]}, patchOp{Op: "add", Path: p, Value: el})
+			ops = append(ops, routeutil.Op{Op: "test", Path: p, Value: next[pos+1]}, routeutil.Op{Op: "add", Path: p, Value: el})
 		}
 	}
 	return ops, newIndex, nil
@@ -127,44 +119,30 @@ func checkLimits(h *httpRoute, rules []any) error {
 // planWeights sets stable to 100-w and canary to w on every target, adding
 // the canary backendRef where it is missing. BackendRefs that already carry
 // the weight are left alone, so a repeated call is a no-op.
-func planWeights(targets []target, newIndex map[int]int, spec v1alpha1.GatewayAPITraffic, w int32) []patchOp {
-	var ops []patchOp
+func planWeights(targets []target, newIndex map[int]int, spec v1alpha1.GatewayAPITraffic, w int32) []routeutil.Op {
+	var ops []routeutil.Op
 	for _, t := range targets {
 		base := fmt.Sprintf("/spec/rules/%d", newIndex[t.rule.index])
-		var change []patchOp
+		var change []routeutil.Op
 		setWeight := func(j int, want int64) {
 			if b := t.rule.refs[j]; !b.hasWeight || b.weight != want {
-				change = append(change, patchOp{Op: "add", Path: fmt.Sprintf("%s/backendRefs/%d/weight", base, j), Value: want})
+				change = append(change, routeutil.Op{Op: "add", Path: fmt.Sprintf("%s/backendRefs/%d/weight", base, j), Value: want})
 			}
 		}
 		setWeight(t.stable, int64(100-w))
 		if t.canary >= 0 {
 			setWeight(t.canary, int64(w))
 		} else {
-			change = append(change, patchOp{Op: "add", Path: base + "/backendRefs/-", Value: canaryRef(t, spec, int64(w))})
+			change = append(change, routeutil.Op{Op: "add", Path: base + "/backendRefs/-", Value: canaryRef(t, spec, int64(w))})
 		}
 		if len(change) == 0 {
 			continue
 		}
-		ops = append(ops, patchOp{Op: "test", Path: base + "/backendRefs", Value: t.rule.raw["backendRefs"]})
+		ops = append(ops, routeutil.Op{Op: "test", Path: base + "/backendRefs", Value: t.rule.raw["backendRefs"]})
 		if t.rule.name != "" {
-			ops = append(ops, patchOp{Op: "test", Path: base + "/name", Value: t.rule.name})
+			ops = append(ops, routeutil.Op{Op: "test", Path: base + "/name", Value: t.rule.name})
 		}
 		ops = append(ops, change...)
 	}
 	return ops
-}
-
-// sameJSON compares two JSON values as the server would store them
-// (object keys sorted, numbers by value).
-func sameJSON(a, b any) (bool, error) {
-	ja, err := json.Marshal(a)
-	if err != nil {
-		return false, fmt.Errorf("encoding rules: %w", err)
-	}
-	jb, err := json.Marshal(b)
-	if err != nil {
-		return false, fmt.Errorf("encoding rules: %w", err)
-	}
-	return bytes.Equal(ja, jb), nil
 }

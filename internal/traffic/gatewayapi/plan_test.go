@@ -12,6 +12,7 @@ import (
 
 	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/kubeerr"
+	"sluice.dev/sluice/internal/traffic/internal/routeutil"
 )
 
 var (
@@ -223,7 +224,7 @@ func storedRoute(t *testing.T, rules string) map[string]any {
 	}
 }
 
-func planFor(t *testing.T, doc map[string]any, spec v1alpha1.GatewayAPITraffic, match []v1alpha1.MatchRule, w int32) []patchOp {
+func planFor(t *testing.T, doc map[string]any, spec v1alpha1.GatewayAPITraffic, match []v1alpha1.MatchRule, w int32) []routeutil.Op {
 	t.Helper()
 	h, err := decodeHTTPRoute(&unstructured.Unstructured{Object: doc})
 	if err != nil {

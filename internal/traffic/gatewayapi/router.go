@@ -2,27 +2,13 @@ package gatewayapi
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"sluice.dev/sluice/api/v1alpha1"
-)
-
-const (
-	// fieldOwner is the manager recorded in managedFields for what the
-	// router changes, so users and GitOps tools can see who set a weight.
-	fieldOwner = "sluice"
-	// maxAttempts bounds the read-patch rounds when someone else keeps
-	// editing the HTTPRoute between Sluice's read and its patch.
-	maxAttempts = 5
-	retryPause  = 50 * time.Millisecond
+	"sluice.dev/sluice/internal/traffic/internal/routeutil"
 )
 
 // Router writes canary weights and match rules into an HTTPRoute the user
@@ -123,72 +109,20 @@ func (r *Router) load(ctx context.Context, onlyMatch bool) (*httpRoute, []target
 	return h, targets, nil
 }
 
-// update reads, plans and patches until the patch applies, the plan is
-// empty, or the attempts run out. A patch whose test operations fail
-// (someone changed what it was computed from) is recomputed from a fresh
-// read; any other error is returned at once.
+// update runs the shared read-plan-patch loop on the HTTPRoute: a patch
+// whose test operations fail (someone changed what it was computed from)
+// is recomputed from a fresh read; any other error is returned at once.
 func (r *Router) update(ctx context.Context, onlyMatch bool, want desired) error {
-	var last error
-	for attempt := 1; attempt <= maxAttempts; attempt++ {
+	u := routeutil.Updater{Client: r.c, Object: describe(r.namespace, r.spec.HTTPRoute), BeforePatch: r.beforePatch}
+	return u.Update(ctx, func(ctx context.Context) (*unstructured.Unstructured, []routeutil.Op, error) {
 		h, targets, err := r.load(ctx, onlyMatch)
 		if err != nil || h == nil {
-			return err
+			return nil, nil, err
 		}
 		ops, err := plan(h, targets, r.spec, want)
-		if err != nil || len(ops) == 0 {
-			return err
+		if err != nil {
+			return nil, nil, err
 		}
-		if r.beforePatch != nil {
-			r.beforePatch(ctx, attempt)
-		}
-		err = patch(ctx, r.c, h.obj, ops)
-		if err == nil {
-			return nil
-		}
-		if !changedMeanwhile(err) {
-			return fmt.Errorf("patching %s: %w", h.describe(), err)
-		}
-		last = err
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("patching %s: %w (after %w)", h.describe(), ctx.Err(), last)
-		case <-time.After(time.Duration(attempt) * retryPause):
-		}
-	}
-	return fmt.Errorf("%s kept changing between read and patch, %d attempts: %w",
-		describe(r.namespace, r.spec.HTTPRoute), maxAttempts, last)
-}
-
-// patch sends ops as a JSON patch recorded under Sluice's field manager.
-func patch(ctx context.Context, c client.Client, read *unstructured.Unstructured, ops []patchOp) error {
-	data, err := json.Marshal(ops)
-	if err != nil {
-		return fmt.Errorf("encoding patch: %w", err)
-	}
-	obj := &unstructured.Unstructured{}
-	obj.SetGroupVersionKind(read.GroupVersionKind())
-	obj.SetNamespace(read.GetNamespace())
-	obj.SetName(read.GetName())
-	if err := c.Patch(ctx, obj, client.RawPatch(types.JSONPatchType, data), client.FieldOwner(fieldOwner)); err != nil {
-		return fmt.Errorf("JSON patch: %w", err)
-	}
-	return nil
-}
-
-// changedMeanwhile reports whether a patch failed because the object is
-// no longer what it was computed from: a failed test operation or a path
-// that is gone (422 without field causes: the server could not apply the
-// patch at all), a write conflict, or the object deleted (the next read
-// says so as a ConfigError). A 422 with field causes is the schema
-// refusing the result, which another attempt would not change.
-func changedMeanwhile(err error) bool {
-	if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
-		return true
-	}
-	var status apierrors.APIStatus
-	if !errors.As(err, &status) || !apierrors.IsInvalid(err) {
-		return false
-	}
-	d := status.Status().Details
-	return d == nil || len(d.Causes) == 0
+		return h.obj, ops, nil
+	})
 }

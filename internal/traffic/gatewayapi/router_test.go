@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"sluice.dev/sluice/api/v1alpha1"
+	"sluice.dev/sluice/internal/traffic/internal/routeutil"
 	"sluice.dev/sluice/test/e2e/envtest"
 )
 
@@ -106,8 +107,8 @@ func testNamedRule(t *testing.T, env *envtest.Env) {
 	// Sluice's manager owns only what it wrote: the rules (an atomic list,
 	// so spec.rules as a whole). The user keeps the rest.
 	u := getRoute(ctx, t, c, ns, "api")
-	if got, want := toJSON(t, managedFieldsOf(t, u, fieldOwner)), `{"f:spec":{"f:rules":{}}}`; got != want {
-		t.Errorf("fields managed by %q = %s, want %s", fieldOwner, got, want)
+	if got, want := toJSON(t, managedFieldsOf(t, u, routeutil.FieldOwner)), `{"f:spec":{"f:rules":{}}}`; got != want {
+		t.Errorf("fields managed by %q = %s, want %s", routeutil.FieldOwner, got, want)
 	}
 	user := managedFieldsOf(t, u, userManager)
 	spec, _ := user["f:spec"].(map[string]any)

@@ -7,6 +7,7 @@ import (
 
 	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/kubeerr"
+	"sluice.dev/sluice/internal/traffic/internal/routeutil"
 )
 
 // selectTargets finds the rules to weight, in the order they appear in
@@ -114,11 +115,7 @@ func (t target) canaryWeight() int32 {
 	if t.canary < 0 {
 		return 0
 	}
-	ws, wc := max(t.rule.share(t.stable), 0), max(t.rule.share(t.canary), 0)
-	if ws+wc == 0 {
-		return 0
-	}
-	return int32((200*wc + ws + wc) / (2 * (ws + wc)))
+	return routeutil.CanaryPercent(t.rule.share(t.stable), t.rule.share(t.canary))
 }
 
 // share is a backendRef's weight as Gateway API applies it: 1 when not

@@ -10,6 +10,7 @@ import (
 
 	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/kubeerr"
+	"sluice.dev/sluice/internal/traffic/internal/routeutil"
 )
 
 // MatchRouteName names the HTTP route Sluice puts in front of a weighted
@@ -135,7 +136,7 @@ func addRule(headers map[string]any, rule v1alpha1.MatchRule, p *field.Path, lab
 		return kubeerr.Config(p.Child("cookies").String(), object,
 			"%s of %s already matches the cookie header; cookie rules cannot be added to it", label, object)
 	}
-	re, err := cookieRegex(rule.Cookies)
+	re, err := routeutil.CookieRegex(rule.Cookies)
 	if err != nil {
 		return kubeerr.Config(p.Child("cookies").String(), object, "%v", err)
 	}

@@ -1,19 +1,11 @@
 package istio
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 
 	"sluice.dev/sluice/api/v1alpha1"
+	"sluice.dev/sluice/internal/traffic/internal/routeutil"
 )
-
-// patchOp is one RFC 6902 operation.
-type patchOp struct {
-	Op    string `json:"op"`
-	Path  string `json:"path"`
-	Value any    `json:"value,omitempty"`
-}
 
 // desired is what a call wants the VirtualService to say.
 type desired struct {
@@ -33,7 +25,7 @@ type desired struct {
 //
 // Match routes are fixed first (removing Sluice's stale ones, inserting
 // the wanted ones); weight operations follow, at the routes' new indexes.
-func plan(vs *virtualService, targets []target, spec v1alpha1.IstioTraffic, want desired) ([]patchOp, error) {
+func plan(vs *virtualService, targets []target, spec v1alpha1.IstioTraffic, want desired) ([]routeutil.Op, error) {
 	ops, newIndex, err := planMatchRoutes(vs, targets, spec, want.rules)
 	if err != nil {
 		return nil, err
@@ -47,7 +39,7 @@ func plan(vs *virtualService, targets []target, spec v1alpha1.IstioTraffic, want
 // planMatchRoutes compares Sluice's match routes with the wanted ones and,
 // if they differ in any way, removes them all and inserts the wanted ones.
 // newIndex maps the index of each other route in vs to its index after.
-func planMatchRoutes(vs *virtualService, targets []target, spec v1alpha1.IstioTraffic, rules []v1alpha1.MatchRule) ([]patchOp, map[int]int, error) {
+func planMatchRoutes(vs *virtualService, targets []target, spec v1alpha1.IstioTraffic, rules []v1alpha1.MatchRule) ([]routeutil.Op, map[int]int, error) {
 	byIndex := map[int]target{}
 	for _, t := range targets {
 		byIndex[t.route.index] = t
@@ -74,18 +66,18 @@ func planMatchRoutes(vs *virtualService, targets []target, spec v1alpha1.IstioTr
 		newIndex[rt.index] = len(next)
 		next, ours = append(next, rt.raw), append(ours, false)
 	}
-	same, err := sameJSON(have, next)
+	same, err := routeutil.SameJSON(have, next)
 	if err != nil {
 		return nil, nil, err
 	}
 	if same {
 		return nil, newIndex, nil
 	}
-	var ops []patchOp
+	var ops []routeutil.Op
 	for i := len(vs.routes) - 1; i >= 0; i-- {
 		if rt := vs.routes[i]; isMatchRouteName(rt.name) {
 			p := fmt.Sprintf("/spec/http/%d", i)
-			ops = append(ops, patchOp{Op: "test", Path: p, Value: rt.raw}, patchOp{Op: "remove", Path: p})
+			ops = append(ops, routeutil.Op{Op: "test", Path: p, Value: rt.raw}, routeutil.Op{Op: "remove", Path: p})
 		}
 	}
 	for pos, el := range next {
@@ -93,7 +85,7 @@ func planMatchRoutes(vs *virtualService, targets []target, spec v1alpha1.IstioTr
 			// A match route is always followed by the route it stands for;
 			// pin that route so the insertion lands in front of it.
 			p := fmt.Sprintf("/spec/http/%d", pos)
-			ops = append(ops, patchOp{Op: "test", Path: p, Value: next[pos+1]}, patchOp{Op: "add", Path: p, Value: el})
+			ops = append(ops, routeutil.Op{Op: "test", Path: p, Value: next[pos+1]}, routeutil.Op{Op: "add", Path: p, Value: el})
 		}
 	}
 	return ops, newIndex, nil
@@ -102,21 +94,21 @@ func planMatchRoutes(vs *virtualService, targets []target, spec v1alpha1.IstioTr
 // planWeights sets stable to 100-w and canary to w on every target,
 // adding the canary destination where it is missing. Destinations that
 // already carry the weight are left alone, so a repeated call is a no-op.
-func planWeights(targets []target, newIndex map[int]int, spec v1alpha1.IstioTraffic, w int32) []patchOp {
-	var ops []patchOp
+func planWeights(targets []target, newIndex map[int]int, spec v1alpha1.IstioTraffic, w int32) []routeutil.Op {
+	var ops []routeutil.Op
 	for _, t := range targets {
 		base := fmt.Sprintf("/spec/http/%d", newIndex[t.route.index])
-		var change []patchOp
+		var change []routeutil.Op
 		setWeight := func(j int, want int64) {
 			if d := t.route.dests[j]; !d.hasWeight || d.weight != want {
-				change = append(change, patchOp{Op: "add", Path: fmt.Sprintf("%s/route/%d/weight", base, j), Value: want})
+				change = append(change, routeutil.Op{Op: "add", Path: fmt.Sprintf("%s/route/%d/weight", base, j), Value: want})
 			}
 		}
 		setWeight(t.stable, int64(100-w))
 		if t.canary >= 0 {
 			setWeight(t.canary, int64(w))
 		} else {
-			change = append(change, patchOp{Op: "add", Path: base + "/route/-", Value: map[string]any{
+			change = append(change, routeutil.Op{Op: "add", Path: base + "/route/-", Value: map[string]any{
 				"destination": canaryDestination(t, spec),
 				"weight":      int64(w),
 			}})
@@ -124,25 +116,11 @@ func planWeights(targets []target, newIndex map[int]int, spec v1alpha1.IstioTraf
 		if len(change) == 0 {
 			continue
 		}
-		ops = append(ops, patchOp{Op: "test", Path: base + "/route", Value: t.route.raw["route"]})
+		ops = append(ops, routeutil.Op{Op: "test", Path: base + "/route", Value: t.route.raw["route"]})
 		if t.route.name != "" {
-			ops = append(ops, patchOp{Op: "test", Path: base + "/name", Value: t.route.name})
+			ops = append(ops, routeutil.Op{Op: "test", Path: base + "/name", Value: t.route.name})
 		}
 		ops = append(ops, change...)
 	}
 	return ops
-}
-
-// sameJSON compares two JSON values as the server would store them
-// (object keys sorted, numbers by value).
-func sameJSON(a, b any) (bool, error) {
-	ja, err := json.Marshal(a)
-	if err != nil {
-		return false, fmt.Errorf("encoding routes: %w", err)
-	}
-	jb, err := json.Marshal(b)
-	if err != nil {
-		return false, fmt.Errorf("encoding routes: %w", err)
-	}
-	return bytes.Equal(ja, jb), nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/kubeerr"
+	"sluice.dev/sluice/internal/traffic/internal/routeutil"
 )
 
 var (
@@ -227,7 +228,7 @@ func storedVS(t *testing.T, http string) map[string]any {
 	}
 }
 
-func planFor(t *testing.T, doc map[string]any, spec v1alpha1.IstioTraffic, rules []v1alpha1.MatchRule, w int32) []patchOp {
+func planFor(t *testing.T, doc map[string]any, spec v1alpha1.IstioTraffic, rules []v1alpha1.MatchRule, w int32) []routeutil.Op {
 	t.Helper()
 	vs, err := decodeVirtualService(&unstructured.Unstructured{Object: doc})
 	if err != nil {

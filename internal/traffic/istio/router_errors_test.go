@@ -12,6 +12,7 @@ import (
 
 	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/kubeerr"
+	"sluice.dev/sluice/internal/traffic/internal/routeutil"
 	"sluice.dev/sluice/test/e2e/envtest"
 )
 
@@ -152,11 +153,11 @@ func testConcurrentEdit(t *testing.T, env *envtest.Env) {
 	if err == nil || !strings.Contains(err.Error(), "kept changing") {
 		t.Fatalf("SetWeight(70) against an editor on every attempt: err = %v, want it to give up", err)
 	}
-	if attempts != maxAttempts {
-		t.Errorf("gave up after %d attempts, want %d", attempts, maxAttempts)
+	if attempts != routeutil.MaxAttempts {
+		t.Errorf("gave up after %d attempts, want %d", attempts, routeutil.MaxAttempts)
 	}
 	u = getVS(ctx, t, c, ns, "api")
-	if h := stableHeader(t, u); h != fmt.Sprint("edit-", maxAttempts) {
+	if h := stableHeader(t, u); h != fmt.Sprint("edit-", routeutil.MaxAttempts) {
 		t.Errorf("header = %q, want the user's last edit", h)
 	}
 	if got, _ := r.Weight(ctx); got != 40 {
@@ -226,8 +227,8 @@ func testStalePatch(t *testing.T, env *envtest.Env) {
 			}
 			userEdit := userView(t, getVS(ctx, t, c, ns, "api"))
 
-			err = patch(ctx, c, vs.obj, ops)
-			if err == nil || !changedMeanwhile(err) {
+			err = routeutil.Patch(ctx, c, vs.obj, ops)
+			if err == nil || !routeutil.ChangedMeanwhile(err) {
 				t.Fatalf("stale patch: err = %v, want the server to refuse it as changed meanwhile", err)
 			}
 			sameObject(t, "object after the refused stale patch", userView(t, getVS(ctx, t, c, ns, "api")), userEdit)

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"sluice.dev/sluice/api/v1alpha1"
+	"sluice.dev/sluice/internal/traffic/internal/routeutil"
 	"sluice.dev/sluice/test/e2e/envtest"
 )
 
@@ -125,8 +126,8 @@ func testSubsets(t *testing.T, env *envtest.Env) {
 	// Sluice's manager owns only what it wrote: the route list (Istio's is
 	// atomic, so spec.http as a whole). The user keeps the rest.
 	u := getVS(ctx, t, c, ns, "api")
-	if got, want := toJSON(t, managedFieldsOf(t, u, fieldOwner)), `{"f:spec":{"f:http":{}}}`; got != want {
-		t.Errorf("fields managed by %q = %s, want %s", fieldOwner, got, want)
+	if got, want := toJSON(t, managedFieldsOf(t, u, routeutil.FieldOwner)), `{"f:spec":{"f:http":{}}}`; got != want {
+		t.Errorf("fields managed by %q = %s, want %s", routeutil.FieldOwner, got, want)
 	}
 	user := managedFieldsOf(t, u, userManager)
 	spec, _ := user["f:spec"].(map[string]any)
@@ -273,7 +274,7 @@ func testMatchRules(t *testing.T, env *envtest.Env) {
 	if err := gone.RemoveMatch(ctx); err != nil {
 		t.Errorf("RemoveMatch on a missing VirtualService = %v, want nil (nothing to clean)", err)
 	}
-	if !reflect.DeepEqual(managedFieldsOf(t, u, fieldOwner), map[string]any{"f:spec": map[string]any{"f:http": map[string]any{}}}) {
-		t.Errorf("fields managed by %q = %s", fieldOwner, toJSON(t, managedFieldsOf(t, u, fieldOwner)))
+	if !reflect.DeepEqual(managedFieldsOf(t, u, routeutil.FieldOwner), map[string]any{"f:spec": map[string]any{"f:http": map[string]any{}}}) {
+		t.Errorf("fields managed by %q = %s", routeutil.FieldOwner, toJSON(t, managedFieldsOf(t, u, routeutil.FieldOwner)))
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/kubeerr"
+	"sluice.dev/sluice/internal/traffic/internal/routeutil"
 )
 
 // selectTargets finds the HTTP routes to weight, in the order they appear
@@ -114,11 +115,7 @@ func (t target) canaryWeight() int32 {
 	if t.canary < 0 {
 		return 0
 	}
-	ws, wc := max(t.route.share(t.stable), 0), max(t.route.share(t.canary), 0)
-	if ws+wc == 0 {
-		return 0
-	}
-	return int32((200*wc + ws + wc) / (2 * (ws + wc)))
+	return routeutil.CanaryPercent(t.route.share(t.stable), t.route.share(t.canary))
 }
 
 // share is a destination's weight as Istio applies it: the weight when

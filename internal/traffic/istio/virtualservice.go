@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"sluice.dev/sluice/internal/kubeerr"
+	"sluice.dev/sluice/internal/traffic/internal/routeutil"
 )
 
 var (
@@ -111,7 +112,7 @@ func decodeVirtualService(obj *unstructured.Unstructured) (*virtualService, erro
 			dest, _ := dm["destination"].(map[string]any)
 			host, _ := dest["host"].(string)
 			subset, _ := dest["subset"].(string)
-			w, hasWeight, ok := number(dm["weight"])
+			w, hasWeight, ok := routeutil.Number(dm["weight"])
 			if !ok {
 				return nil, malformed("spec.http[%d].route[%d].weight is not a number", i, j)
 			}
@@ -120,23 +121,6 @@ func decodeVirtualService(obj *unstructured.Unstructured) (*virtualService, erro
 		vs.routes = append(vs.routes, rt)
 	}
 	return vs, nil
-}
-
-// number reads a JSON integer as the unstructured decoder leaves it.
-func number(v any) (n int64, present, ok bool) {
-	switch x := v.(type) {
-	case nil:
-		return 0, false, true
-	case int64:
-		return x, true, true
-	case int32:
-		return int64(x), true, true
-	case int:
-		return int64(x), true, true
-	case float64:
-		return int64(x), true, x == float64(int64(x))
-	}
-	return 0, false, false
 }
 
 // checkDestinationRule makes sure the DestinationRule exists and defines

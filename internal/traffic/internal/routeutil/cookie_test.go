@@ -1,4 +1,4 @@
-package gatewayapi
+package routeutil
 
 import (
 	"regexp"
@@ -43,7 +43,7 @@ func TestCookieRegex(t *testing.T) {
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
-			expr, err := cookieRegex(tc.cookies)
+			expr, err := CookieRegex(tc.cookies)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package istio
+package routeutil
 
 import (
 	"fmt"
@@ -9,25 +9,25 @@ import (
 	"sluice.dev/sluice/api/v1alpha1"
 )
 
-// maxCookies bounds the cookies one match rule may test. A mesh matches a
+// MaxCookies bounds the cookies one match rule may test. A mesh matches a
 // header once, so all of a rule's cookies go into one regular expression
 // on the Cookie header, which must accept them in any order: one
 // alternative per order, n! of them.
-const maxCookies = 3
+const MaxCookies = 3
 
-// cookieRegex builds an RE2 expression that accepts a Cookie header
+// CookieRegex builds an RE2 expression that accepts a Cookie header
 // carrying every cookie of the rule with a matching value, wherever each
 // sits in the header. The name is anchored to the start of the header or a
 // "; " separator so that cookie "id" does not match "xid=1", and the value
 // ends at ";" or the end so that exact "1" does not match "12".
-func cookieRegex(cookies map[string]v1alpha1.StringMatch) (string, error) {
+func CookieRegex(cookies map[string]v1alpha1.StringMatch) (string, error) {
 	names := make([]string, 0, len(cookies))
 	for n := range cookies {
 		names = append(names, n)
 	}
 	slices.Sort(names)
-	if len(names) > maxCookies {
-		return "", fmt.Errorf("%d cookies in one rule; at most %d can be matched together (split the rule)", len(names), maxCookies)
+	if len(names) > MaxCookies {
+		return "", fmt.Errorf("%d cookies in one rule; at most %d can be matched together (split the rule)", len(names), MaxCookies)
 	}
 	pairs := make([]string, len(names))
 	for i, n := range names {
