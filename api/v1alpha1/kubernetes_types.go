@@ -40,7 +40,7 @@ type TargetWorkload struct {
 // IstioTraffic points at a VirtualService (and optionally its
 // DestinationRule) that the user owns. Sluice changes only the weights of
 // the named routes' destinations, with a field manager of its own.
-// +kubebuilder:validation:XValidation:rule="(has(self.stable.host) ? self.stable.host : ”) != (has(self.canary.host) ? self.canary.host : ”) || (has(self.stable.subset) ? self.stable.subset : ”) != (has(self.canary.subset) ? self.canary.subset : ”)",message="stable and canary must be different destinations"
+// +kubebuilder:validation:XValidation:rule="(has(self.stable.host) ? self.stable.host : '~') != (has(self.canary.host) ? self.canary.host : '~') || (has(self.stable.subset) ? self.stable.subset : '~') != (has(self.canary.subset) ? self.canary.subset : '~')",message="stable and canary must be different destinations"
 type IstioTraffic struct {
 	// VirtualService is the name of the VirtualService.
 	// +kubebuilder:validation:MinLength=1

@@ -54,6 +54,10 @@ var refusedCases = map[string]struct {
 		patch: `spec: {analysis: {prometheus: {address: "prometheus:9090"}}}`,
 		want:  []refusal{{"spec.analysis.prometheus.address", "should match '^https?://'"}},
 	},
+	"the same Istio destination for stable and canary": {
+		patch: `spec: {traffic: {istio: {canary: {subset: v1}}}}`,
+		want:  []refusal{{"spec.traffic.istio", "stable and canary must be different destinations"}},
+	},
 	"two workload forms": {
 		patch: `spec: {workload: {target: {deployment: api, port: 80}}}`,
 		want:  []refusal{{"spec.workload", "exactly one of local, deployments or target must be set"}},
