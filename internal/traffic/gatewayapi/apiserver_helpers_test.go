@@ -2,7 +2,6 @@ package gatewayapi
 
 import (
 	"context"
-	"encoding/json"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -11,12 +10,9 @@ import (
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 	"sigs.k8s.io/yaml"
 
+	"sluice.dev/sluice/internal/traffic/internal/testutil"
 	"sluice.dev/sluice/test/e2e/envtest"
 )
-
-// userManager is the field manager the tests create objects with, as
-// kubectl or a GitOps tool would.
-const userManager = "user"
 
 // startEnv runs a real kube-apiserver whose client knows Gateway API's
 // typed objects, which is how the tests create what a user would write.
@@ -37,7 +33,7 @@ func createRoute(ctx context.Context, t *testing.T, c client.Client, ns, manifes
 		t.Fatalf("test manifest: %v", err)
 	}
 	obj.SetNamespace(ns)
-	if err := c.Create(ctx, obj, client.FieldOwner(userManager)); err != nil {
+	if err := c.Create(ctx, obj, client.FieldOwner(testutil.UserManager)); err != nil {
 		t.Fatalf("creating HTTPRoute %s: %v", obj.GetName(), err)
 	}
 }
@@ -45,53 +41,18 @@ func createRoute(ctx context.Context, t *testing.T, c client.Client, ns, manifes
 // getRoute reads the HTTPRoute as stored.
 func getRoute(ctx context.Context, t *testing.T, c client.Client, ns, name string) *unstructured.Unstructured {
 	t.Helper()
-	u := &unstructured.Unstructured{}
-	u.SetGroupVersionKind(httpRouteGVK)
-	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, u); err != nil {
-		t.Fatalf("reading HTTPRoute %s: %v", name, err)
-	}
-	return u
-}
-
-// userView is the object minus what the API server itself changes on a
-// write (resourceVersion, generation, managedFields): what must be equal
-// byte for byte where Sluice did not write.
-func userView(t *testing.T, u *unstructured.Unstructured) map[string]any {
-	t.Helper()
-	o := runtime.DeepCopyJSON(u.Object)
-	md := o["metadata"].(map[string]any)
-	for _, k := range []string{"resourceVersion", "generation", "managedFields"} {
-		delete(md, k)
-	}
-	return o
+	return testutil.Get(ctx, t, c, httpRouteGVK, ns, name)
 }
 
 func routeRules(t *testing.T, o map[string]any) []any {
 	t.Helper()
-	rules, ok, err := unstructured.NestedSlice(o, "spec", "rules")
-	if err != nil || !ok {
-		t.Fatalf("spec.rules: found=%v err=%v", ok, err)
-	}
-	return rules
+	return testutil.List(t, o, "spec", "rules")
 }
 
 // setBackendRefs replaces spec.rules[i].backendRefs in an expected object.
 func setBackendRefs(t *testing.T, o map[string]any, i int, refs string) {
 	t.Helper()
-	rules := routeRules(t, o)
-	rules[i].(map[string]any)["backendRefs"] = fromYAML(t, refs)
-	if err := unstructured.SetNestedSlice(o, rules, "spec", "rules"); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// sameObject fails unless got and want are equal as JSON.
-func sameObject(t *testing.T, what string, got, want any) {
-	t.Helper()
-	g, w := toJSON(t, got), toJSON(t, want)
-	if g != w {
-		t.Errorf("%s:\n got %s\nwant %s", what, g, w)
-	}
+	testutil.SetInList(t, o, i, "backendRefs", refs, "spec", "rules")
 }
 
 // checkSplit checks that every rule with more than one backendRef splits
@@ -118,21 +79,4 @@ func checkSplit(t *testing.T, u *unstructured.Unstructured) {
 			t.Errorf("%s: weights sum to %d, want 100", r.label(), sum)
 		}
 	}
-}
-
-// managedFieldsOf returns the fields a manager owns, as the nested "f:"
-// keys the API server records.
-func managedFieldsOf(t *testing.T, u *unstructured.Unstructured, manager string) map[string]any {
-	t.Helper()
-	for _, e := range u.GetManagedFields() {
-		if e.Manager != manager || e.FieldsV1 == nil {
-			continue
-		}
-		var set map[string]any
-		if err := json.Unmarshal(e.FieldsV1.GetRawBytes(), &set); err != nil {
-			t.Fatal(err)
-		}
-		return set
-	}
-	return nil
 }

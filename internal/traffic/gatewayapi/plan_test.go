@@ -1,18 +1,16 @@
 package gatewayapi
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 
-	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/yaml"
 
 	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/kubeerr"
 	"sluice.dev/sluice/internal/traffic/internal/routeutil"
+	"sluice.dev/sluice/internal/traffic/internal/testutil"
 )
 
 var (
@@ -80,12 +78,12 @@ func TestPlan(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			got := applyPlan(t, storedRoute(t, tc.rules), tc.spec, tc.match, tc.weight)
-			want := toJSON(t, fromYAML(t, tc.want))
-			if g := toJSON(t, got["spec"].(map[string]any)["rules"]); g != want {
+			want := testutil.ToJSON(t, testutil.FromYAML(t, tc.want))
+			if g := testutil.ToJSON(t, got["spec"].(map[string]any)["rules"]); g != want {
 				t.Errorf("rules after the patch:\n got %s\nwant %s", g, want)
 			}
 			if ops := planFor(t, got, tc.spec, tc.match, tc.weight); len(ops) != 0 {
-				t.Errorf("second plan is not empty: %s", toJSON(t, ops))
+				t.Errorf("second plan is not empty: %s", testutil.ToJSON(t, ops))
 			}
 		})
 	}
@@ -220,7 +218,7 @@ func storedRoute(t *testing.T, rules string) map[string]any {
 	return map[string]any{
 		"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
 		"metadata": map[string]any{"name": "api", "namespace": "shop"},
-		"spec":     map[string]any{"parentRefs": []any{map[string]any{"name": "gw"}}, "rules": fromYAML(t, rules)},
+		"spec":     map[string]any{"parentRefs": []any{map[string]any{"name": "gw"}}, "rules": testutil.FromYAML(t, rules)},
 	}
 }
 
@@ -245,41 +243,5 @@ func planFor(t *testing.T, doc map[string]any, spec v1alpha1.GatewayAPITraffic, 
 // server does.
 func applyPlan(t *testing.T, doc map[string]any, spec v1alpha1.GatewayAPITraffic, match []v1alpha1.MatchRule, w int32) map[string]any {
 	t.Helper()
-	p, err := jsonpatch.DecodePatch([]byte(toJSON(t, planFor(t, doc, spec, match, w))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := p.Apply([]byte(toJSON(t, doc)))
-	if err != nil {
-		t.Fatalf("applying the patch: %v", err)
-	}
-	u := &unstructured.Unstructured{}
-	if err := u.UnmarshalJSON(out); err != nil {
-		t.Fatal(err)
-	}
-	return u.Object
-}
-
-func fromYAML(t *testing.T, s string) any {
-	t.Helper()
-	var v any
-	if err := yaml.Unmarshal([]byte(s), &v); err != nil {
-		t.Fatalf("test YAML: %v", err)
-	}
-	// Through unstructured's decoder so numbers are int64, as stored.
-	u := &unstructured.Unstructured{}
-	wrapped, _ := json.Marshal(map[string]any{"kind": "X", "apiVersion": "v1", "v": v})
-	if err := u.UnmarshalJSON(wrapped); err != nil {
-		t.Fatal(err)
-	}
-	return u.Object["v"]
-}
-
-func toJSON(t *testing.T, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
+	return testutil.ApplyPatch(t, doc, planFor(t, doc, spec, match, w))
 }

@@ -13,11 +13,12 @@ import (
 	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/kubeerr"
 	"sluice.dev/sluice/internal/traffic/internal/routeutil"
+	"sluice.dev/sluice/internal/traffic/internal/testutil"
 	"sluice.dev/sluice/test/e2e/envtest"
 )
 
 func testConfigErrors(t *testing.T, env *envtest.Env) {
-	ctx, c := testCtx(t), env.Client
+	ctx, c := testutil.Ctx(t), env.Client
 	ns := env.NewNamespace(t, "errors")
 	createRoute(ctx, t, c, ns, userRoute)
 	var big strings.Builder
@@ -93,7 +94,7 @@ func editStable(ctx context.Context, t *testing.T, c client.Client, ns, value st
 	if err := unstructured.SetNestedSlice(u.Object, rules, "spec", "rules"); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Update(ctx, u, client.FieldOwner(userManager)); err != nil {
+	if err := c.Update(ctx, u, client.FieldOwner(testutil.UserManager)); err != nil {
 		t.Fatalf("user edit: %v", err)
 	}
 }
@@ -114,7 +115,7 @@ func stableFilter(t *testing.T, u *unstructured.Unstructured) string {
 // router's read and its patch: the test operations make the patch fail,
 // the router reads again and converges, and the user's edit survives.
 func testConcurrentEdit(t *testing.T, env *envtest.Env) {
-	ctx, c := testCtx(t), env.Client
+	ctx, c := testutil.Ctx(t), env.Client
 	ns := env.NewNamespace(t, "race")
 	createRoute(ctx, t, c, ns, userRoute)
 
@@ -166,7 +167,7 @@ func testConcurrentEdit(t *testing.T, env *envtest.Env) {
 // controller would: the server refuses it, the user's change stays, and a
 // fresh call converges.
 func testStalePatch(t *testing.T, env *envtest.Env) {
-	ctx, c := testCtx(t), env.Client
+	ctx, c := testutil.Ctx(t), env.Client
 	ns := env.NewNamespace(t, "stale")
 	createRoute(ctx, t, c, ns, userRoute)
 	r := New(c, ns, mainSpec, nil)
@@ -197,16 +198,16 @@ func testStalePatch(t *testing.T, env *envtest.Env) {
 	if err := unstructured.SetNestedSlice(edited.Object, rules, "spec", "rules"); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Update(ctx, edited, client.FieldOwner(userManager)); err != nil {
+	if err := c.Update(ctx, edited, client.FieldOwner(testutil.UserManager)); err != nil {
 		t.Fatalf("user edit: %v", err)
 	}
-	userEdit := userView(t, getRoute(ctx, t, c, ns, "api"))
+	userEdit := testutil.UserView(t, getRoute(ctx, t, c, ns, "api"))
 
 	err = routeutil.Patch(ctx, c, h.obj, ops)
 	if err == nil || !routeutil.ChangedMeanwhile(err) {
 		t.Fatalf("stale patch: err = %v, want the server to refuse it as changed meanwhile", err)
 	}
-	sameObject(t, "object after the refused stale patch", userView(t, getRoute(ctx, t, c, ns, "api")), userEdit)
+	testutil.SameObject(t, "object after the refused stale patch", testutil.UserView(t, getRoute(ctx, t, c, ns, "api")), userEdit)
 
 	if err := r.SetWeight(ctx, 20); err != nil {
 		t.Fatal(err)

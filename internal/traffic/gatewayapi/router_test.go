@@ -1,15 +1,14 @@
 package gatewayapi
 
 import (
-	"context"
 	"fmt"
 	"testing"
-	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/traffic/internal/routeutil"
+	"sluice.dev/sluice/internal/traffic/internal/testutil"
 	"sluice.dev/sluice/test/e2e/envtest"
 )
 
@@ -70,17 +69,11 @@ func splitRefs(w int32) string {
 		{group: "", kind: Service, name: api-canary, port: 8080, weight: %d}]`, 100-w, w)
 }
 
-func testCtx(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	return ctx
-}
-
 func testNamedRule(t *testing.T, env *envtest.Env) {
-	ctx, c := testCtx(t), env.Client
+	ctx, c := testutil.Ctx(t), env.Client
 	ns := env.NewNamespace(t, "named")
 	createRoute(ctx, t, c, ns, userRoute)
-	original := userView(t, getRoute(ctx, t, c, ns, "api"))
+	original := testutil.UserView(t, getRoute(ctx, t, c, ns, "api"))
 	r := New(c, ns, mainSpec, nil)
 
 	for _, w := range []int32{10, 50, 100, 0} {
@@ -94,7 +87,7 @@ func testNamedRule(t *testing.T, env *envtest.Env) {
 		checkSplit(t, u)
 		want := runtime.DeepCopyJSON(original)
 		setBackendRefs(t, want, 0, splitRefs(w))
-		sameObject(t, fmt.Sprintf("object after SetWeight(%d)", w), userView(t, u), want)
+		testutil.SameObject(t, fmt.Sprintf("object after SetWeight(%d)", w), testutil.UserView(t, u), want)
 
 		if err := r.SetWeight(ctx, w); err != nil {
 			t.Fatalf("SetWeight(%d) again: %v", w, err)
@@ -107,23 +100,23 @@ func testNamedRule(t *testing.T, env *envtest.Env) {
 	// Sluice's manager owns only what it wrote: the rules (an atomic list,
 	// so spec.rules as a whole). The user keeps the rest.
 	u := getRoute(ctx, t, c, ns, "api")
-	if got, want := toJSON(t, managedFieldsOf(t, u, routeutil.FieldOwner)), `{"f:spec":{"f:rules":{}}}`; got != want {
+	if got, want := testutil.ToJSON(t, testutil.ManagedFieldsOf(t, u, routeutil.FieldOwner)), `{"f:spec":{"f:rules":{}}}`; got != want {
 		t.Errorf("fields managed by %q = %s, want %s", routeutil.FieldOwner, got, want)
 	}
-	user := managedFieldsOf(t, u, userManager)
+	user := testutil.ManagedFieldsOf(t, u, testutil.UserManager)
 	spec, _ := user["f:spec"].(map[string]any)
 	for _, f := range []string{"f:parentRefs", "f:hostnames"} {
 		if _, ok := spec[f]; !ok {
-			t.Errorf("the user no longer manages spec %s: %s", f, toJSON(t, user))
+			t.Errorf("the user no longer manages spec %s: %s", f, testutil.ToJSON(t, user))
 		}
 	}
 	if md, _ := user["f:metadata"].(map[string]any); md["f:labels"] == nil || md["f:annotations"] == nil {
-		t.Errorf("the user no longer manages labels and annotations: %s", toJSON(t, user))
+		t.Errorf("the user no longer manages labels and annotations: %s", testutil.ToJSON(t, user))
 	}
 }
 
 func testEveryRule(t *testing.T, env *envtest.Env) {
-	ctx, c := testCtx(t), env.Client
+	ctx, c := testutil.Ctx(t), env.Client
 	ns := env.NewNamespace(t, "every")
 	createRoute(ctx, t, c, ns, `
 apiVersion: gateway.networking.k8s.io/v1
@@ -142,7 +135,7 @@ spec:
   - name: default
     backendRefs: [{name: api-stable, port: 80}]
 `)
-	original := userView(t, getRoute(ctx, t, c, ns, "api"))
+	original := testutil.UserView(t, getRoute(ctx, t, c, ns, "api"))
 	r := New(c, ns, v1alpha1.GatewayAPITraffic{HTTPRoute: "api", StableService: "api-stable", CanaryService: "api-canary"}, nil)
 	if got, err := r.Weight(ctx); err != nil || got != 0 {
 		t.Errorf("Weight before any SetWeight = %d, %v; want 0", got, err)
@@ -161,15 +154,15 @@ spec:
 			{group: "", kind: Service, name: api-canary, port: 80, weight: %d}]`, 100-w, w)
 		setBackendRefs(t, want, 0, refs)
 		setBackendRefs(t, want, 2, refs)
-		sameObject(t, fmt.Sprintf("object after SetWeight(%d)", w), userView(t, u), want)
+		testutil.SameObject(t, fmt.Sprintf("object after SetWeight(%d)", w), testutil.UserView(t, u), want)
 	}
 }
 
 func testMatchRules(t *testing.T, env *envtest.Env) {
-	ctx, c := testCtx(t), env.Client
+	ctx, c := testutil.Ctx(t), env.Client
 	ns := env.NewNamespace(t, "match")
 	createRoute(ctx, t, c, ns, userRoute)
-	original := userView(t, getRoute(ctx, t, c, ns, "api"))
+	original := testutil.UserView(t, getRoute(ctx, t, c, ns, "api"))
 	rules := []v1alpha1.MatchRule{
 		{Headers: map[string]v1alpha1.StringMatch{"X-User": {Exact: "beta"}}},
 		{Cookies: map[string]v1alpha1.StringMatch{"canary": {Prefix: "on"}}},
@@ -180,10 +173,10 @@ func testMatchRules(t *testing.T, env *envtest.Env) {
 	// and sends the matching requests to the canary only.
 	matchRule := runtime.DeepCopyJSON(routeRules(t, original)[0].(map[string]any))
 	matchRule["name"] = MatchRuleName
-	matchRule["matches"] = fromYAML(t, `[
+	matchRule["matches"] = testutil.FromYAML(t, `[
 		{path: {type: PathPrefix, value: /api}, headers: [{type: Exact, name: X-User, value: beta}]},
 		{path: {type: PathPrefix, value: /api}, headers: [{type: RegularExpression, name: Cookie, value: '^(?:.*;\s*)?(?:canary=on[^;]*)(?:;.*)?$'}]}]`)
-	matchRule["backendRefs"] = fromYAML(t, `[{group: "", kind: Service, name: api-canary, port: 8080, weight: 1}]`)
+	matchRule["backendRefs"] = testutil.FromYAML(t, `[{group: "", kind: Service, name: api-canary, port: 8080, weight: 1}]`)
 	withMatch := func(w int32) map[string]any {
 		want := runtime.DeepCopyJSON(original)
 		setBackendRefs(t, want, 0, splitRefs(w))
@@ -201,7 +194,7 @@ func testMatchRules(t *testing.T, env *envtest.Env) {
 		}
 		u := getRoute(ctx, t, c, ns, "api")
 		checkSplit(t, u)
-		sameObject(t, fmt.Sprintf("object after SetWeight(%d) with match rules", w), userView(t, u), withMatch(w))
+		testutil.SameObject(t, fmt.Sprintf("object after SetWeight(%d) with match rules", w), testutil.UserView(t, u), withMatch(w))
 		rv := u.GetResourceVersion()
 		if err := r.SetWeight(ctx, w); err != nil {
 			t.Fatal(err)
@@ -217,7 +210,7 @@ func testMatchRules(t *testing.T, env *envtest.Env) {
 	u := getRoute(ctx, t, c, ns, "api")
 	want := withMatch(30)
 	want["spec"].(map[string]any)["rules"] = routeRules(t, want)[1:]
-	sameObject(t, "object after RemoveMatch", userView(t, u), want)
+	testutil.SameObject(t, "object after RemoveMatch", testutil.UserView(t, u), want)
 	if err := r.RemoveMatch(ctx); err != nil {
 		t.Fatalf("RemoveMatch again: %v", err)
 	}

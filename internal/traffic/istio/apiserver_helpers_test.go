@@ -2,7 +2,6 @@ package istio
 
 import (
 	"context"
-	"encoding/json"
 	"testing"
 
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
@@ -12,12 +11,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
+	"sluice.dev/sluice/internal/traffic/internal/testutil"
 	"sluice.dev/sluice/test/e2e/envtest"
 )
-
-// userManager is the field manager the tests create objects with, as
-// kubectl or a GitOps tool would.
-const userManager = "user"
 
 // startEnv runs a real kube-apiserver whose client knows Istio's typed
 // objects, which is how the tests create what a user would write.
@@ -50,7 +46,7 @@ func createYAML(ctx context.Context, t *testing.T, c client.Client, ns, manifest
 		t.Fatalf("test manifest: %v", err)
 	}
 	obj.SetNamespace(ns)
-	if err := c.Create(ctx, obj, client.FieldOwner(userManager)); err != nil {
+	if err := c.Create(ctx, obj, client.FieldOwner(testutil.UserManager)); err != nil {
 		t.Fatalf("creating %s %s: %v", meta.Kind, obj.GetName(), err)
 	}
 }
@@ -58,53 +54,18 @@ func createYAML(ctx context.Context, t *testing.T, c client.Client, ns, manifest
 // getVS reads the VirtualService as stored.
 func getVS(ctx context.Context, t *testing.T, c client.Client, ns, name string) *unstructured.Unstructured {
 	t.Helper()
-	u := &unstructured.Unstructured{}
-	u.SetGroupVersionKind(virtualServiceGVK)
-	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, u); err != nil {
-		t.Fatalf("reading VirtualService %s: %v", name, err)
-	}
-	return u
-}
-
-// userView is the object minus what the API server itself changes on a
-// write (resourceVersion, generation, managedFields): what must be equal
-// byte for byte where Sluice did not write.
-func userView(t *testing.T, u *unstructured.Unstructured) map[string]any {
-	t.Helper()
-	o := runtime.DeepCopyJSON(u.Object)
-	md := o["metadata"].(map[string]any)
-	for _, k := range []string{"resourceVersion", "generation", "managedFields"} {
-		delete(md, k)
-	}
-	return o
+	return testutil.Get(ctx, t, c, virtualServiceGVK, ns, name)
 }
 
 func httpRoutes(t *testing.T, o map[string]any) []any {
 	t.Helper()
-	http, ok, err := unstructured.NestedSlice(o, "spec", "http")
-	if err != nil || !ok {
-		t.Fatalf("spec.http: found=%v err=%v", ok, err)
-	}
-	return http
+	return testutil.List(t, o, "spec", "http")
 }
 
 // setRouteList replaces spec.http[i].route in an expected object.
 func setRouteList(t *testing.T, o map[string]any, i int, list string) {
 	t.Helper()
-	http := httpRoutes(t, o)
-	http[i].(map[string]any)["route"] = fromYAML(t, list)
-	if err := unstructured.SetNestedSlice(o, http, "spec", "http"); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// sameObject fails unless got and want are equal as JSON.
-func sameObject(t *testing.T, what string, got, want any) {
-	t.Helper()
-	g, w := toJSON(t, got), toJSON(t, want)
-	if g != w {
-		t.Errorf("%s:\n got %s\nwant %s", what, g, w)
-	}
+	testutil.SetInList(t, o, i, "route", list, "spec", "http")
 }
 
 // checkSplit checks that every route with a stable and a canary
@@ -131,21 +92,4 @@ func checkSplit(t *testing.T, u *unstructured.Unstructured) {
 			t.Errorf("%s: weights sum to %d, want 100", rt.label(), sum)
 		}
 	}
-}
-
-// managedFieldsOf returns the fields a manager owns, as the nested
-// "f:" keys the API server records.
-func managedFieldsOf(t *testing.T, u *unstructured.Unstructured, manager string) map[string]any {
-	t.Helper()
-	for _, e := range u.GetManagedFields() {
-		if e.Manager != manager || e.FieldsV1 == nil {
-			continue
-		}
-		var set map[string]any
-		if err := json.Unmarshal(e.FieldsV1.GetRawBytes(), &set); err != nil {
-			t.Fatal(err)
-		}
-		return set
-	}
-	return nil
 }

@@ -13,11 +13,12 @@ import (
 	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/kubeerr"
 	"sluice.dev/sluice/internal/traffic/internal/routeutil"
+	"sluice.dev/sluice/internal/traffic/internal/testutil"
 	"sluice.dev/sluice/test/e2e/envtest"
 )
 
 func testConfigErrors(t *testing.T, env *envtest.Env) {
-	ctx, c := testCtx(t), env.Client
+	ctx, c := testutil.Ctx(t), env.Client
 	ns := env.NewNamespace(t, "errors")
 	createYAML(ctx, t, c, ns, userDR)
 	createYAML(ctx, t, c, ns, userVS)
@@ -99,7 +100,7 @@ func editStable(ctx context.Context, t *testing.T, c client.Client, ns, value st
 	if err := unstructured.SetNestedSlice(u.Object, http, "spec", "http"); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Update(ctx, u, client.FieldOwner(userManager)); err != nil {
+	if err := c.Update(ctx, u, client.FieldOwner(testutil.UserManager)); err != nil {
 		t.Fatalf("user edit: %v", err)
 	}
 }
@@ -115,7 +116,7 @@ func stableHeader(t *testing.T, u *unstructured.Unstructured) string {
 // router's read and its patch: the test operations make the patch fail,
 // the router reads again and converges, and the user's edit survives.
 func testConcurrentEdit(t *testing.T, env *envtest.Env) {
-	ctx, c := testCtx(t), env.Client
+	ctx, c := testutil.Ctx(t), env.Client
 	ns := env.NewNamespace(t, "race")
 	createYAML(ctx, t, c, ns, userDR)
 	createYAML(ctx, t, c, ns, userVS)
@@ -168,7 +169,7 @@ func testConcurrentEdit(t *testing.T, env *envtest.Env) {
 // testStalePatch sends patches planned from a stale read, as a slow
 // controller would: the server refuses each, the user's change stays.
 func testStalePatch(t *testing.T, env *envtest.Env) {
-	ctx, c := testCtx(t), env.Client
+	ctx, c := testutil.Ctx(t), env.Client
 	ns := env.NewNamespace(t, "stale")
 	createYAML(ctx, t, c, ns, userDR)
 	createYAML(ctx, t, c, ns, userVS)
@@ -222,16 +223,16 @@ func testStalePatch(t *testing.T, env *envtest.Env) {
 			if err := unstructured.SetNestedSlice(edited.Object, http, "spec", "http"); err != nil {
 				t.Fatal(err)
 			}
-			if err := c.Update(ctx, edited, client.FieldOwner(userManager)); err != nil {
+			if err := c.Update(ctx, edited, client.FieldOwner(testutil.UserManager)); err != nil {
 				t.Fatalf("user edit: %v", err)
 			}
-			userEdit := userView(t, getVS(ctx, t, c, ns, "api"))
+			userEdit := testutil.UserView(t, getVS(ctx, t, c, ns, "api"))
 
 			err = routeutil.Patch(ctx, c, vs.obj, ops)
 			if err == nil || !routeutil.ChangedMeanwhile(err) {
 				t.Fatalf("stale patch: err = %v, want the server to refuse it as changed meanwhile", err)
 			}
-			sameObject(t, "object after the refused stale patch", userView(t, getVS(ctx, t, c, ns, "api")), userEdit)
+			testutil.SameObject(t, "object after the refused stale patch", testutil.UserView(t, getVS(ctx, t, c, ns, "api")), userEdit)
 
 			// A fresh call converges, keeping the user's change.
 			if err := New(c, ns, subsetsSpec, tc.rules).SetWeight(ctx, 20); err != nil {

@@ -1,16 +1,15 @@
 package istio
 
 import (
-	"context"
 	"fmt"
 	"reflect"
 	"testing"
-	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/traffic/internal/routeutil"
+	"sluice.dev/sluice/internal/traffic/internal/testutil"
 	"sluice.dev/sluice/test/e2e/envtest"
 )
 
@@ -86,18 +85,12 @@ var subsetsSpec = v1alpha1.IstioTraffic{
 	Canary: v1alpha1.IstioDestination{Host: "api", Subset: "v2"},
 }
 
-func testCtx(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	return ctx
-}
-
 func testSubsets(t *testing.T, env *envtest.Env) {
-	ctx, c := testCtx(t), env.Client
+	ctx, c := testutil.Ctx(t), env.Client
 	ns := env.NewNamespace(t, "subsets")
 	createYAML(ctx, t, c, ns, userDR)
 	createYAML(ctx, t, c, ns, userVS)
-	original := userView(t, getVS(ctx, t, c, ns, "api"))
+	original := testutil.UserView(t, getVS(ctx, t, c, ns, "api"))
 	r := New(c, ns, subsetsSpec, nil)
 
 	for _, w := range []int32{10, 50, 100, 0} {
@@ -112,7 +105,7 @@ func testSubsets(t *testing.T, env *envtest.Env) {
 		want := runtime.DeepCopyJSON(original)
 		setRouteList(t, want, 0, fmt.Sprintf(`[{destination: {host: api, subset: v1, port: {number: 8080}}, weight: %d},
 			{destination: {host: api, subset: v2, port: {number: 8080}}, weight: %d}]`, 100-w, w))
-		sameObject(t, fmt.Sprintf("object after SetWeight(%d)", w), userView(t, u), want)
+		testutil.SameObject(t, fmt.Sprintf("object after SetWeight(%d)", w), testutil.UserView(t, u), want)
 
 		// Setting the same weight again sends nothing.
 		if err := r.SetWeight(ctx, w); err != nil {
@@ -126,23 +119,23 @@ func testSubsets(t *testing.T, env *envtest.Env) {
 	// Sluice's manager owns only what it wrote: the route list (Istio's is
 	// atomic, so spec.http as a whole). The user keeps the rest.
 	u := getVS(ctx, t, c, ns, "api")
-	if got, want := toJSON(t, managedFieldsOf(t, u, routeutil.FieldOwner)), `{"f:spec":{"f:http":{}}}`; got != want {
+	if got, want := testutil.ToJSON(t, testutil.ManagedFieldsOf(t, u, routeutil.FieldOwner)), `{"f:spec":{"f:http":{}}}`; got != want {
 		t.Errorf("fields managed by %q = %s, want %s", routeutil.FieldOwner, got, want)
 	}
-	user := managedFieldsOf(t, u, userManager)
+	user := testutil.ManagedFieldsOf(t, u, testutil.UserManager)
 	spec, _ := user["f:spec"].(map[string]any)
 	for _, f := range []string{"f:hosts", "f:gateways", "f:tcp"} {
 		if _, ok := spec[f]; !ok {
-			t.Errorf("the user no longer manages spec %s: %s", f, toJSON(t, user))
+			t.Errorf("the user no longer manages spec %s: %s", f, testutil.ToJSON(t, user))
 		}
 	}
 	if md, _ := user["f:metadata"].(map[string]any); md["f:labels"] == nil || md["f:annotations"] == nil {
-		t.Errorf("the user no longer manages labels and annotations: %s", toJSON(t, user))
+		t.Errorf("the user no longer manages labels and annotations: %s", testutil.ToJSON(t, user))
 	}
 }
 
 func testSubsetsWithoutHost(t *testing.T, env *envtest.Env) {
-	ctx, c := testCtx(t), env.Client
+	ctx, c := testutil.Ctx(t), env.Client
 	ns := env.NewNamespace(t, "bare")
 	createYAML(ctx, t, c, ns, fmt.Sprintf(`
 apiVersion: networking.istio.io/v1
@@ -154,7 +147,7 @@ spec:
   - route:
     - destination: {host: api.%s.svc.cluster.local, subset: v1}
 `, ns))
-	original := userView(t, getVS(ctx, t, c, ns, "api"))
+	original := testutil.UserView(t, getVS(ctx, t, c, ns, "api"))
 	r := New(c, ns, v1alpha1.IstioTraffic{VirtualService: "api",
 		Stable: v1alpha1.IstioDestination{Subset: "v1"}, Canary: v1alpha1.IstioDestination{Subset: "v2"}}, nil)
 	if got, err := r.Weight(ctx); err != nil || got != 0 {
@@ -169,11 +162,11 @@ spec:
 	want := runtime.DeepCopyJSON(original)
 	setRouteList(t, want, 0, fmt.Sprintf(`[{destination: {host: api.%[1]s.svc.cluster.local, subset: v1}, weight: 75},
 		{destination: {host: api.%[1]s.svc.cluster.local, subset: v2}, weight: 25}]`, ns))
-	sameObject(t, "object after SetWeight(25)", userView(t, getVS(ctx, t, c, ns, "api")), want)
+	testutil.SameObject(t, "object after SetWeight(25)", testutil.UserView(t, getVS(ctx, t, c, ns, "api")), want)
 }
 
 func testTwoServices(t *testing.T, env *envtest.Env) {
-	ctx, c := testCtx(t), env.Client
+	ctx, c := testutil.Ctx(t), env.Client
 	ns := env.NewNamespace(t, "services")
 	createYAML(ctx, t, c, ns, `
 apiVersion: networking.istio.io/v1
@@ -193,7 +186,7 @@ spec:
     headers: {response: {set: {x-served-by: api}}}
     route: [{destination: {host: api-stable}}]
 `)
-	original := userView(t, getVS(ctx, t, c, ns, "api"))
+	original := testutil.UserView(t, getVS(ctx, t, c, ns, "api"))
 	// No routes named: every HTTP route with the stable host is weighted.
 	r := New(c, ns, v1alpha1.IstioTraffic{VirtualService: "api",
 		Stable: v1alpha1.IstioDestination{Host: "api-stable"}, Canary: v1alpha1.IstioDestination{Host: "api-canary"}}, nil)
@@ -210,16 +203,16 @@ spec:
 		list := fmt.Sprintf(`[{destination: {host: api-stable}, weight: %d}, {destination: {host: api-canary}, weight: %d}]`, 100-w, w)
 		setRouteList(t, want, 0, list)
 		setRouteList(t, want, 2, list)
-		sameObject(t, fmt.Sprintf("object after SetWeight(%d)", w), userView(t, u), want)
+		testutil.SameObject(t, fmt.Sprintf("object after SetWeight(%d)", w), testutil.UserView(t, u), want)
 	}
 }
 
 func testMatchRules(t *testing.T, env *envtest.Env) {
-	ctx, c := testCtx(t), env.Client
+	ctx, c := testutil.Ctx(t), env.Client
 	ns := env.NewNamespace(t, "match")
 	createYAML(ctx, t, c, ns, userDR)
 	createYAML(ctx, t, c, ns, userVS)
-	original := userView(t, getVS(ctx, t, c, ns, "api"))
+	original := testutil.UserView(t, getVS(ctx, t, c, ns, "api"))
 	rules := []v1alpha1.MatchRule{
 		{Headers: map[string]v1alpha1.StringMatch{"X-User": {Exact: "beta"}}},
 		{Cookies: map[string]v1alpha1.StringMatch{"canary": {Prefix: "on"}}},
@@ -230,10 +223,10 @@ func testMatchRules(t *testing.T, env *envtest.Env) {
 	// its uri match) and sends the matching requests to the canary.
 	matchRoute := runtime.DeepCopyJSON(httpRoutes(t, original)[0].(map[string]any))
 	matchRoute["name"] = MatchRouteName
-	matchRoute["match"] = fromYAML(t, `[
+	matchRoute["match"] = testutil.FromYAML(t, `[
 		{uri: {prefix: /api}, headers: {x-user: {exact: beta}}},
 		{uri: {prefix: /api}, headers: {cookie: {regex: '^(?:.*;\s*)?(?:canary=on[^;]*)(?:;.*)?$'}}}]`)
-	matchRoute["route"] = fromYAML(t, `[{destination: {host: api, subset: v2, port: {number: 8080}}, weight: 100}]`)
+	matchRoute["route"] = testutil.FromYAML(t, `[{destination: {host: api, subset: v2, port: {number: 8080}}, weight: 100}]`)
 	withMatch := func(w int32) map[string]any {
 		want := runtime.DeepCopyJSON(original)
 		setRouteList(t, want, 0, fmt.Sprintf(`[{destination: {host: api, subset: v1, port: {number: 8080}}, weight: %d},
@@ -254,7 +247,7 @@ func testMatchRules(t *testing.T, env *envtest.Env) {
 		}
 		u := getVS(ctx, t, c, ns, "api")
 		checkSplit(t, u)
-		sameObject(t, fmt.Sprintf("object after SetWeight(%d) with match rules", w), userView(t, u), withMatch(w))
+		testutil.SameObject(t, fmt.Sprintf("object after SetWeight(%d) with match rules", w), testutil.UserView(t, u), withMatch(w))
 	}
 
 	if err := r.RemoveMatch(ctx); err != nil {
@@ -263,7 +256,7 @@ func testMatchRules(t *testing.T, env *envtest.Env) {
 	u := getVS(ctx, t, c, ns, "api")
 	want := withMatch(30)
 	want["spec"].(map[string]any)["http"] = httpRoutes(t, want)[1:]
-	sameObject(t, "object after RemoveMatch", userView(t, u), want)
+	testutil.SameObject(t, "object after RemoveMatch", testutil.UserView(t, u), want)
 	if err := r.RemoveMatch(ctx); err != nil {
 		t.Fatalf("RemoveMatch again: %v", err)
 	}
@@ -274,7 +267,7 @@ func testMatchRules(t *testing.T, env *envtest.Env) {
 	if err := gone.RemoveMatch(ctx); err != nil {
 		t.Errorf("RemoveMatch on a missing VirtualService = %v, want nil (nothing to clean)", err)
 	}
-	if !reflect.DeepEqual(managedFieldsOf(t, u, routeutil.FieldOwner), map[string]any{"f:spec": map[string]any{"f:http": map[string]any{}}}) {
-		t.Errorf("fields managed by %q = %s", routeutil.FieldOwner, toJSON(t, managedFieldsOf(t, u, routeutil.FieldOwner)))
+	if !reflect.DeepEqual(testutil.ManagedFieldsOf(t, u, routeutil.FieldOwner), map[string]any{"f:spec": map[string]any{"f:http": map[string]any{}}}) {
+		t.Errorf("fields managed by %q = %s", routeutil.FieldOwner, testutil.ToJSON(t, testutil.ManagedFieldsOf(t, u, routeutil.FieldOwner)))
 	}
 }
