@@ -1,0 +1,179 @@
+package grafana
+
+import (
+	"context"
+	"math"
+	"net"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"sluice.dev/sluice/api/v1alpha1"
+	"sluice.dev/sluice/internal/analysis"
+	"sluice.dev/sluice/internal/telemetry"
+	"sluice.dev/sluice/internal/telemetry/telemetrytest"
+)
+
+// istioBuckets are Istio's default request duration buckets (ms).
+var istioBuckets = []float64{0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000}
+
+var meshLabels = []string{"reporter", "source_workload", "destination_workload_namespace", "destination_workload", "destination_version", "response_code"}
+
+// exporter serves, on one /metrics, what a Prometheus in a mesh with
+// Sluice scrapes: Sluice's release metrics from a real Recorder, and
+// Istio's request metrics for the releases' workloads, with Istio's
+// metric and label names. Each scrape first adds one batch of requests
+// split by the releases' current canary weights, so the mesh's measured
+// canary share follows what Sluice asked for.
+type exporter struct {
+	rec      *telemetry.Recorder
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	handler  http.Handler
+
+	mu   sync.Mutex
+	sims []*telemetrytest.Sim
+	// judged counts the judge's observations of each release.
+	judged map[string]int
+}
+
+func newExporter(t *testing.T) *exporter {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	rec, err := telemetry.New(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &exporter{
+		rec: rec,
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "istio_requests_total", Help: "Requests, as Istio's proxies name them.",
+		}, meshLabels),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "istio_request_duration_milliseconds", Help: "Request duration, as Istio's proxies name it.", Buckets: istioBuckets,
+		}, meshLabels),
+		judged: map[string]int{},
+	}
+	reg.MustRegister(e.requests, e.duration)
+	e.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	return e
+}
+
+// add starts tracking a release.
+func (e *exporter) add(s *telemetrytest.Sim) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.sims = append(e.sims, s)
+}
+
+// step runs every release one engine step at now and gives the judge one
+// more observation; it reports whether all have ended.
+func (e *exporter) step(now time.Time) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	done := true
+	for _, s := range e.sims {
+		if s.Done() {
+			continue
+		}
+		s.StepAt(e.rec, now)
+		rel := s.Release
+		e.judged[rel.Name]++
+		e.rec.ObserveJudge(rel.Namespace, rel.Name, judgeVerdict(rel.Name, e.judged[rel.Name]))
+		done = done && s.Done()
+	}
+	return done
+}
+
+// judgeVerdict is evidence that grows with each observation: slowly for
+// "api", past the threshold for "web" (the release that rolls back).
+func judgeVerdict(release string, n int) analysis.JudgeVerdict {
+	rate := 0.1
+	if release == "web" {
+		rate = 1
+	}
+	failAt := 100.0
+	logE := rate*float64(n) - 1
+	v := analysis.JudgeVerdict{Decision: analysis.JudgeContinue, Evidence: []analysis.Evidence{
+		{Test: "error-rate", LogE: logE, FailAt: failAt},
+		{Test: "latency", LogE: logE / 2, FailAt: failAt, Quantile: 0.99},
+	}}
+	if logE >= math.Log(failAt) {
+		v.Decision = analysis.JudgeFail
+	}
+	return v
+}
+
+// serveBatch records one batch of mesh requests for each release: 200
+// requests split by its canary weight, stable all good and fast, canary
+// with 5% 503s and a slower tail. Decoys a correct query must not count:
+// the callers' own reports, and the same workload in another namespace.
+func (e *exporter) serveBatch() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, s := range e.sims {
+		ns := s.Release.Namespace
+		stable, canary := workloadsOf(s.Release.Spec.Workload)
+		const total = 200
+		toCanary := total * int(s.Weight()) / 100
+		e.serve("destination", ns, stable, "200", total-toCanary, 8)
+		if toCanary > 0 {
+			bad := max(toCanary/20, 1)
+			e.serve("destination", ns, canary, "200", toCanary-bad, 40)
+			e.serve("destination", ns, canary, "503", bad, 180)
+		}
+		e.serve("source", ns, canary, "503", 50, 3000)
+		e.serve("destination", "elsewhere", canary, "500", 50, 3000)
+	}
+}
+
+func (e *exporter) serve(reporter, ns, workload, code string, n int, ms float64) {
+	if n <= 0 {
+		return
+	}
+	labels := []string{reporter, "ingress", ns, workload, "v1", code}
+	e.requests.WithLabelValues(labels...).Add(float64(n))
+	h := e.duration.WithLabelValues(labels...)
+	for range n {
+		h.Observe(ms)
+	}
+}
+
+func (e *exporter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	e.serveBatch()
+	e.handler.ServeHTTP(w, r)
+}
+
+// listen serves the exporter on 127.0.0.1 until the test ends and returns
+// its host:port.
+func (e *exporter) listen(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: e, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	})
+	return l.Addr().String()
+}
+
+// workloadsOf names the Deployments the mesh reports a release's versions
+// under, as the controller names them.
+func workloadsOf(w v1alpha1.WorkloadSpec) (stable, canary string) {
+	switch {
+	case w.Deployments != nil:
+		return w.Deployments.Stable, w.Deployments.Canary
+	case w.Target != nil:
+		return w.Target.Deployment + "-primary", w.Target.Deployment + "-canary"
+	}
+	return "", ""
+}
