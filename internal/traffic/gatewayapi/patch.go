@@ -45,54 +45,22 @@ func planMatchRules(h *httpRoute, targets []target, spec v1alpha1.GatewayAPITraf
 	for _, t := range targets {
 		byIndex[t.rule.index] = t
 	}
-	var (
-		have, next []any
-		ours       []bool // next[i] is a match rule
-		k          int
-	)
-	newIndex := map[int]int{}
-	for _, r := range h.rules {
-		have = append(have, r.raw)
-		if isMatchRuleName(r.name) {
-			continue
-		}
-		if t, ok := byIndex[r.index]; ok && len(rules) > 0 {
-			mr, err := matchRule(matchRuleName(k), t, spec, rules, h.describe())
-			if err != nil {
-				return nil, nil, err
+	entries := make([]routeutil.Entry, len(h.rules))
+	for i, r := range h.rules {
+		entries[i] = routeutil.Entry{Index: r.index, Name: r.name, Raw: r.raw}
+	}
+	return routeutil.MatchList{
+		Path:    "/spec/rules",
+		IsMatch: isMatchRuleName,
+		Build: func(k, index int) (map[string]any, error) {
+			t, ok := byIndex[index]
+			if !ok || len(rules) == 0 {
+				return nil, nil
 			}
-			k++
-			next, ours = append(next, mr), append(ours, true)
-		}
-		newIndex[r.index] = len(next)
-		next, ours = append(next, r.raw), append(ours, false)
-	}
-	same, err := routeutil.SameJSON(have, next)
-	if err != nil {
-		return nil, nil, err
-	}
-	if same {
-		return nil, newIndex, nil
-	}
-	if err := checkLimits(h, next); err != nil {
-		return nil, nil, err
-	}
-	var ops []routeutil.Op
-	for i := len(h.rules) - 1; i >= 0; i-- {
-		if r := h.rules[i]; isMatchRuleName(r.name) {
-			p := fmt.Sprintf("/spec/rules/%d", i)
-			ops = append(ops, routeutil.Op{Op: "test", Path: p, Value: r.raw}, routeutil.Op{Op: "remove", Path: p})
-		}
-	}
-	for pos, el := range next {
-		if ours[pos] {
-			// A match rule is always followed by the rule it stands for;
-			// pin that rule so the insertion lands in front of it.
-			p := fmt.Sprintf("/spec/rules/%d", pos)
-			ops = append(ops, routeutil.Op{Op: "test", Path: p, Value: next[pos+1]}, routeutil.Op{Op: "add", Path: p, Value: el})
-		}
-	}
-	return ops, newIndex, nil
+			return matchRule(matchRuleName(k), t, spec, rules, h.describe())
+		},
+		Check: func(next []any) error { return checkLimits(h, next) },
+	}.Plan(entries)
 }
 
 // checkLimits refuses a rule list the CRD would refuse, saying that the

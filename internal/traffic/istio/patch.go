@@ -44,51 +44,21 @@ func planMatchRoutes(vs *virtualService, targets []target, spec v1alpha1.IstioTr
 	for _, t := range targets {
 		byIndex[t.route.index] = t
 	}
-	var (
-		have, next []any
-		ours       []bool // next[i] is a match route
-		k          int
-	)
-	newIndex := map[int]int{}
-	for _, rt := range vs.routes {
-		have = append(have, rt.raw)
-		if isMatchRouteName(rt.name) {
-			continue
-		}
-		if t, ok := byIndex[rt.index]; ok && len(rules) > 0 {
-			mr, err := matchRoute(matchRouteName(k), t, spec, rules, vs.describe())
-			if err != nil {
-				return nil, nil, err
+	entries := make([]routeutil.Entry, len(vs.routes))
+	for i, rt := range vs.routes {
+		entries[i] = routeutil.Entry{Index: rt.index, Name: rt.name, Raw: rt.raw}
+	}
+	return routeutil.MatchList{
+		Path:    "/spec/http",
+		IsMatch: isMatchRouteName,
+		Build: func(k, index int) (map[string]any, error) {
+			t, ok := byIndex[index]
+			if !ok || len(rules) == 0 {
+				return nil, nil
 			}
-			k++
-			next, ours = append(next, mr), append(ours, true)
-		}
-		newIndex[rt.index] = len(next)
-		next, ours = append(next, rt.raw), append(ours, false)
-	}
-	same, err := routeutil.SameJSON(have, next)
-	if err != nil {
-		return nil, nil, err
-	}
-	if same {
-		return nil, newIndex, nil
-	}
-	var ops []routeutil.Op
-	for i := len(vs.routes) - 1; i >= 0; i-- {
-		if rt := vs.routes[i]; isMatchRouteName(rt.name) {
-			p := fmt.Sprintf("/spec/http/%d", i)
-			ops = append(ops, routeutil.Op{Op: "test", Path: p, Value: rt.raw}, routeutil.Op{Op: "remove", Path: p})
-		}
-	}
-	for pos, el := range next {
-		if ours[pos] {
-			// A match route is always followed by the route it stands for;
-			// pin that route so the insertion lands in front of it.
-			p := fmt.Sprintf("/spec/http/%d", pos)
-			ops = append(ops, routeutil.Op{Op: "test", Path: p, Value: next[pos+1]}, routeutil.Op{Op: "add", Path: p, Value: el})
-		}
-	}
-	return ops, newIndex, nil
+			return matchRoute(matchRouteName(k), t, spec, rules, vs.describe())
+		},
+	}.Plan(entries)
 }
 
 // planWeights sets stable to 100-w and canary to w on every target,
