@@ -102,7 +102,9 @@ func (cl *cluster) startController(t *testing.T) {
 	cl.ctrl = p
 	cl.top.Cleanup(func() {
 		_ = cmd.Process.Kill()
-		<-p.done
+		if err := <-p.done; err != nil {
+			cl.top.Logf("controller: %v", err)
+		}
 		if cl.top.Failed() {
 			cl.top.Logf("controller output:\n%s", tail(out.String(), 6000))
 		}
@@ -114,8 +116,8 @@ func (cl *cluster) killController(t *testing.T) {
 	t.Helper()
 	_ = cl.ctrl.cmd.Process.Kill()
 	select {
-	case <-cl.ctrl.done:
-		cl.ctrl.done <- nil
+	case err := <-cl.ctrl.done:
+		cl.ctrl.done <- err // for the cleanup
 	case <-time.After(10 * time.Second):
 		t.Fatal("controller did not die")
 	}
