@@ -8,8 +8,12 @@
 // resolves them (label_values queries against Prometheus) and Grafana's
 // built-in intervals filled in, is sent to a real Prometheus that has
 // scraped Sluice's own metrics — a telemetry.Recorder fed by releases run
-// through the real engine — and Istio-named request metrics for the same
-// workloads. Every query must parse and return data.
+// through the real engine — Istio-named request metrics for the same
+// workloads, and the metrics of a real Sluice proxy per release carrying
+// requests on loopback sockets. Every query must parse, return data, and
+// raise no Prometheus warning; a few panels are also checked for what they
+// show (the phase a release ended in, stable's and the canary's success
+// rates and p99, the rollbacks).
 //
 // Prometheus is not downloaded here; set it up first:
 //

@@ -2,10 +2,15 @@ package grafana
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"math"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,6 +19,7 @@ import (
 
 	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/analysis"
+	"sluice.dev/sluice/internal/proxy"
 	"sluice.dev/sluice/internal/telemetry"
 	"sluice.dev/sluice/internal/telemetry/telemetrytest"
 )
@@ -30,6 +36,7 @@ var meshLabels = []string{"reporter", "source_workload", "destination_workload_n
 // split by the releases' current canary weights, so the mesh's measured
 // canary share follows what Sluice asked for.
 type exporter struct {
+	reg      *prometheus.Registry
 	rec      *telemetry.Recorder
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
@@ -37,6 +44,8 @@ type exporter struct {
 
 	mu   sync.Mutex
 	sims []*telemetrytest.Sim
+	// proxies are each release's local data plane, as `sluice run` has.
+	proxies []*localProxy
 	// judged counts the judge's observations of each release.
 	judged map[string]int
 }
@@ -49,6 +58,7 @@ func newExporter(t *testing.T) *exporter {
 		t.Fatal(err)
 	}
 	e := &exporter{
+		reg: reg,
 		rec: rec,
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "istio_requests_total", Help: "Requests, as Istio's proxies name them.",
@@ -63,11 +73,31 @@ func newExporter(t *testing.T) *exporter {
 	return e
 }
 
-// add starts tracking a release.
-func (e *exporter) add(s *telemetrytest.Sim) {
+// add starts tracking a release, with a local proxy of its own.
+func (e *exporter) add(t *testing.T, s *telemetrytest.Sim) {
+	t.Helper()
+	lp := newLocalProxy(t, s.Release.Name)
+	e.reg.MustRegister(lp.p.Collector())
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.sims = append(e.sims, s)
+	e.proxies = append(e.proxies, lp)
+}
+
+// load sends a few requests through each release's proxy at the weight
+// the release has now.
+func (e *exporter) load(t *testing.T) {
+	t.Helper()
+	e.mu.Lock()
+	weights := make([]int32, len(e.sims))
+	for i, s := range e.sims {
+		weights[i] = s.Weight()
+	}
+	proxies := append([]*localProxy(nil), e.proxies...)
+	e.mu.Unlock()
+	for i, lp := range proxies {
+		lp.send(t, weights[i], 20)
+	}
 }
 
 // step runs every release one engine step at now and gives the judge one
@@ -164,6 +194,76 @@ func (e *exporter) listen(t *testing.T) string {
 		_ = srv.Shutdown(ctx)
 	})
 	return l.Addr().String()
+}
+
+// localProxy is Sluice's proxy in front of two local versions, on real
+// sockets: stable answers 200, the canary 500 to one request in twenty.
+type localProxy struct {
+	p      *proxy.Proxy
+	stable *url.URL
+	canary *url.URL
+	front  string
+	client *http.Client
+	served atomic.Int64
+}
+
+func newLocalProxy(t *testing.T, release string) *localProxy {
+	t.Helper()
+	lp := &localProxy{client: &http.Client{Timeout: 5 * time.Second}}
+	stable := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, "stable")
+	}))
+	canary := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if lp.served.Add(1)%20 == 0 {
+			http.Error(w, "canary bug", http.StatusInternalServerError)
+			return
+		}
+		_, _ = io.WriteString(w, "canary")
+	}))
+	lp.p = proxy.New(proxy.Options{Release: release, Logger: slog.New(slog.DiscardHandler)})
+	front := httptest.NewServer(lp.p)
+	t.Cleanup(func() {
+		front.Close()
+		stable.Close()
+		canary.Close()
+		lp.client.CloseIdleConnections()
+		lp.p.CloseIdleConnections()
+	})
+	lp.stable, lp.canary, lp.front = mustURL(t, stable.URL), mustURL(t, canary.URL), front.URL
+	lp.route(t, 0)
+	return lp
+}
+
+func (lp *localProxy) route(t *testing.T, weight int32) {
+	t.Helper()
+	if err := lp.p.SetRoute(proxy.Route{Stable: lp.stable, Canary: lp.canary, CanaryWeight: weight}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// send routes at weight and sends n requests through the proxy.
+func (lp *localProxy) send(t *testing.T, weight int32, n int) {
+	t.Helper()
+	if lp.p.Route().CanaryWeight != weight {
+		lp.route(t, weight)
+	}
+	for range n {
+		resp, err := lp.client.Get(lp.front + "/")
+		if err != nil {
+			t.Fatalf("request through the proxy: %v", err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+	}
+}
+
+func mustURL(t *testing.T, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }
 
 // workloadsOf names the Deployments the mesh reports a release's versions

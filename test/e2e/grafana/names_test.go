@@ -10,6 +10,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"sluice.dev/sluice/api/v1alpha1"
+	"sluice.dev/sluice/internal/proxy"
 	"sluice.dev/sluice/internal/telemetry"
 	"sluice.dev/sluice/internal/telemetry/telemetrytest"
 )
@@ -20,7 +21,8 @@ var metricName = regexp.MustCompile(`\b(?:sluice|istio)_[a-z_]+\b`)
 var istioMetrics = map[string]bool{"istio_requests_total": true, "istio_request_duration_milliseconds_bucket": true}
 
 // TestDashboardMetricNames checks, without Prometheus, that every metric
-// the dashboard names is one Sluice exports (or an Istio standard one),
+// the dashboard names is one Sluice exports (its release metrics and its
+// proxy's) or an Istio standard one, and that each is charted somewhere,
 // so a renamed metric fails here first, with its name.
 func TestDashboardMetricNames(t *testing.T) {
 	reg := prometheus.NewRegistry()
@@ -34,18 +36,13 @@ func TestDashboardMetricNames(t *testing.T) {
 		sim.Tick(rec, time.Second)
 	}
 	rec.ObserveJudge("shop", "api", judgeVerdict("api", 1))
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	exported := map[string]bool{}
-	for _, mf := range mfs {
-		exported[mf.GetName()] = true
-		if mf.GetType() == dto.MetricType_HISTOGRAM {
-			for _, suffix := range []string{"_bucket", "_sum", "_count"} {
-				exported[mf.GetName()+suffix] = true
-			}
-		}
+	release := names(t, reg)
+	// `sluice run` serves the proxy's metrics beside the release's.
+	proxyReg := prometheus.NewRegistry()
+	proxyReg.MustRegister(proxy.New(proxy.Options{Release: "api"}).Collector())
+	exported := names(t, proxyReg)
+	for name := range release {
+		exported[name] = true
 	}
 	used := map[string]bool{}
 	d := loadDashboard(t)
@@ -66,10 +63,30 @@ func TestDashboardMetricNames(t *testing.T) {
 		}
 	}
 	// The other way: every release metric is charted somewhere.
-	for name := range exported {
+	for name := range release {
 		base := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(name, "_bucket"), "_sum"), "_count")
 		if !used[name] && !used[base+"_bucket"] && !used[base+"_sum"] && !used[base+"_count"] && !used[base] {
 			t.Errorf("the dashboard does not chart %s", name)
 		}
 	}
+}
+
+// names are the series names a registry exports, with a histogram's
+// _bucket, _sum and _count.
+func names(t *testing.T, reg *prometheus.Registry) map[string]bool {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, mf := range mfs {
+		out[mf.GetName()] = true
+		if mf.GetType() == dto.MetricType_HISTOGRAM {
+			for _, suffix := range []string{"_bucket", "_sum", "_count"} {
+				out[mf.GetName()+suffix] = true
+			}
+		}
+	}
+	return out
 }

@@ -54,18 +54,19 @@ func TestDashboardQueries(t *testing.T) {
 	// GitOps target form) is promoted, "web" (two Deployments) fails two
 	// checks and rolls back.
 	start := time.Now()
-	exp.add(telemetrytest.NewSim("shop", "api",
+	exp.add(t, telemetrytest.NewSim("shop", "api",
 		v1alpha1.WorkloadSpec{Target: &v1alpha1.TargetWorkload{Deployment: "api", Port: 8080}},
 		[]int32{10, 30, 50}, time.Second, 2, start))
 	web := telemetrytest.NewSim("shop", "web",
 		v1alpha1.WorkloadSpec{Deployments: &v1alpha1.DeploymentsWorkload{Stable: "web-v1", Canary: "web-v2"}},
 		[]int32{20, 40}, time.Second, 2, start)
 	web.Checks = []v1alpha1.CheckVerdict{v1alpha1.VerdictPass, v1alpha1.VerdictFail, v1alpha1.VerdictNoData, v1alpha1.VerdictFail}
-	exp.add(web)
+	exp.add(t, web)
 	for !exp.step(time.Now()) {
 		if time.Since(start) > 30*time.Second {
 			t.Fatal("the releases did not end within 30s")
 		}
+		exp.load(t)
 		time.Sleep(200 * time.Millisecond)
 	}
 	t.Logf("releases ended after %s", time.Since(start).Round(time.Millisecond))
@@ -75,8 +76,12 @@ func TestDashboardQueries(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// A few samples of the ended releases, as a person would see them.
-	time.Sleep(3 * time.Second)
+	// A few samples of the ended releases, as a person would see them,
+	// with traffic still flowing.
+	for tail := time.Now(); time.Since(tail) < 3*time.Second; {
+		exp.load(t)
+		time.Sleep(200 * time.Millisecond)
+	}
 	end := time.Now()
 
 	for _, v := range views {
@@ -277,6 +282,23 @@ var checks = map[string]func(*testing.T, view, model.Value){
 				t.Errorf("canary p99 %vms, want within (100, 250]", f)
 			}
 		})
+	},
+	`panel "Proxy success rate" A`: func(t *testing.T, _ view, res model.Value) {
+		// A window with few canary requests may hold none of its errors,
+		// so the canary must fail some of the time, not all of it.
+		lowest := map[string]float64{}
+		eachValue(res, func(m model.Metric, f float64) {
+			v := string(m["version"])
+			if _, ok := lowest[v]; !ok {
+				lowest[v] = 100
+			}
+			if !math.IsNaN(f) {
+				lowest[v] = min(lowest[v], f)
+			}
+		})
+		if math.Abs(lowest["stable"]-100) > 1e-9 || lowest["canary"] < 80 || lowest["canary"] > 99.9 {
+			t.Errorf("lowest success rates through the proxy %v, want 100 for stable and about 95 for the canary", lowest)
+		}
 	},
 	`panel "Failed checks and rollbacks" B`: func(t *testing.T, _ view, res model.Value) {
 		most := map[string]float64{}
