@@ -1,0 +1,51 @@
+package alerts
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"sluice.dev/sluice/api/v1alpha1"
+	"sluice.dev/sluice/internal/engine"
+)
+
+// TestNotifyEvents sends one step's events to a receiver that wants
+// everything and one that wants errors only.
+func TestNotifyEvents(t *testing.T) {
+	all := newReceiver(t, 0, nil)
+	errorsOnly := newReceiver(t, 0, nil)
+	cfgs := []Config{
+		mustConfig(t, "all", ProviderWebhook, all.URL, SeverityInfo, 5*time.Second),
+		mustConfig(t, "errors", ProviderWebhook, errorsOnly.URL, SeverityError, 5*time.Second),
+	}
+	events := []engine.Event{
+		{Reason: "StepStarted", Message: "step 3/6: setWeight: 30"},
+		{Reason: "CheckFailed", Message: "check 2/2 failed: request-success-rate 91 < 99", Warning: true},
+		{Reason: "ThresholdReached", Message: "rolling back", Warning: true, From: v1alpha1.PhaseProgressing, To: v1alpha1.PhaseRollingBack},
+	}
+	var d Dispatcher
+	st := v1alpha1.ReleaseStatus{Phase: v1alpha1.PhaseRollingBack}
+	d.NotifyEvents(context.Background(), cfgs, "shop", "api", st, events, time.Unix(1772360430, 0))
+	d.NotifyEvents(context.Background(), nil, "shop", "api", st, events, time.Unix(1772360430, 0))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := d.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	reasons := func(r *receiver) string {
+		var out []string
+		for _, req := range r.requests() {
+			var a Alert
+			mustUnmarshal(t, req.Body, &a)
+			out = append(out, string(a.Severity)+":"+a.Reason)
+		}
+		return fmt.Sprint(out)
+	}
+	if got, want := reasons(all), "[warn:CheckFailed error:ThresholdReached]"; got != want {
+		t.Errorf("receiver of all alerts got %s, want %s", got, want)
+	}
+	if got, want := reasons(errorsOnly), "[error:ThresholdReached]"; got != want {
+		t.Errorf("receiver of errors got %s, want %s", got, want)
+	}
+}
