@@ -20,7 +20,9 @@ const (
 )
 
 // Dispatcher sends alerts to receivers. Its fields are what the shells and
-// tests inject; the zero value works. It is safe for concurrent use.
+// tests inject; the zero value works. It is safe for concurrent use. A nil
+// *Dispatcher sends nothing (Send returns no results), so a shell can
+// leave alerts off without guarding every call.
 type Dispatcher struct {
 	// HTTP sends the posts; its redirect policy is replaced by one that
 	// follows none. Default: a client with the default transport.
@@ -82,6 +84,9 @@ func (d *Dispatcher) init() {
 // slot is free). The results follow the order of cfgs, receivers that
 // filtered the alert out left out.
 func (d *Dispatcher) Send(ctx context.Context, cfgs []Config, a Alert) []Result {
+	if d == nil {
+		return nil
+	}
 	d.init()
 	wanted := filter(cfgs, a)
 	results := make([]Result, len(wanted))
@@ -100,6 +105,9 @@ func (d *Dispatcher) Send(ctx context.Context, cfgs []Config, a Alert) []Result 
 // the posts but its end does not cancel them, so an alert queued at the
 // end of a reconcile is still sent; each post's timeout bounds it.
 func (d *Dispatcher) Notify(ctx context.Context, cfgs []Config, a Alert) {
+	if d == nil {
+		return
+	}
 	d.init()
 	ctx = context.WithoutCancel(ctx)
 	for _, cfg := range filter(cfgs, a) {
@@ -111,6 +119,9 @@ func (d *Dispatcher) Notify(ctx context.Context, cfgs []Config, a Alert) {
 // dropped, or ctx ends; it returns ctx's error then. Tests use it, and a
 // shell that wants its last alerts out before it exits.
 func (d *Dispatcher) Wait(ctx context.Context) error {
+	if d == nil {
+		return nil
+	}
 	d.mu.Lock()
 	idle := d.idle
 	d.mu.Unlock()

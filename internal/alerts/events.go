@@ -12,7 +12,7 @@ import (
 // news (see FromEvent), in order, and returns at once: the one call a shell
 // makes after each step. st is the status after the step.
 func (d *Dispatcher) NotifyEvents(ctx context.Context, cfgs []Config, namespace, release string, st v1alpha1.ReleaseStatus, events []engine.Event, now time.Time) {
-	if len(cfgs) == 0 {
+	if d == nil || len(cfgs) == 0 {
 		return
 	}
 	for _, ev := range events {

@@ -49,3 +49,16 @@ func TestNotifyEvents(t *testing.T) {
 		t.Errorf("receiver of errors got %s, want %s", got, want)
 	}
 }
+
+func TestNilDispatcher(t *testing.T) {
+	var d *Dispatcher
+	cfgs := []Config{mustConfig(t, "x", ProviderWebhook, "http://127.0.0.1:9/", SeverityInfo, time.Second)}
+	d.NotifyEvents(context.Background(), cfgs, "shop", "api", v1alpha1.ReleaseStatus{}, []engine.Event{{Reason: "CheckFailed"}}, time.Now())
+	d.Notify(context.Background(), cfgs, alertOf(SeverityError, "x"))
+	if res := d.Send(context.Background(), cfgs, alertOf(SeverityError, "x")); res != nil {
+		t.Errorf("a nil dispatcher sent: %+v", res)
+	}
+	if err := d.Wait(context.Background()); err != nil {
+		t.Error(err)
+	}
+}
