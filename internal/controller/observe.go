@@ -63,7 +63,9 @@ func (r *Reconciler) observe(ctx context.Context, rel *v1alpha1.Release) (*tick,
 	}
 	if int(st.StepIndex) >= len(t.plan.Steps) && (st.Phase == v1alpha1.PhaseProgressing || st.Phase == v1alpha1.PhasePaused) {
 		if has(rel, v1alpha1.WebhookConfirmPromotion) {
-			if ok, reason := r.Parts.Hooks().Run(ctx, rel, v1alpha1.WebhookConfirmPromotion, "confirm promotion"); !ok {
+			ok, reason := r.Parts.Hooks().Run(ctx, rel, v1alpha1.WebhookConfirmPromotion, "confirm promotion")
+			t.obs.PromotionConfirmed = ok
+			if !ok {
 				t.obs.HoldPromotion = "confirm-promotion webhook said no: " + reason
 			}
 		}

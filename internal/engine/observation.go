@@ -38,6 +38,10 @@ type Observation struct {
 	// HoldPromotion, when set, says why the promotion must wait (a
 	// confirm-promotion gate said no); the release holds after its last step.
 	HoldPromotion string
+
+	// PromotionConfirmed is true when the confirm-promotion webhooks said
+	// yes on this tick; with Plan.ConfirmGate nothing is promoted without.
+	PromotionConfirmed bool
 }
 
 // CheckResult is one analysis check: all metrics evaluated at one time.

@@ -73,7 +73,10 @@ type Plan struct {
 	HasMatch bool
 	// JudgeGate holds the promotion until the statistical judge passes.
 	JudgeGate bool
-	PromoteBy PromoteMode
+	// ConfirmGate holds the promotion until a confirm-promotion webhook
+	// said yes (Observation.PromotionConfirmed).
+	ConfirmGate bool
+	PromoteBy   PromoteMode
 }
 
 // Default values used when the spec leaves them out.
@@ -94,6 +97,9 @@ func NewPlan(spec v1alpha1.ReleaseSpec, promoteBy PromoteMode) Plan {
 		JudgeGate: spec.Analysis.Judge.JudgeRequiresPass(),
 		HasMatch:  len(spec.Traffic.Match) > 0,
 		PromoteBy: promoteBy,
+	}
+	for _, h := range spec.Webhooks {
+		p.ConfirmGate = p.ConfirmGate || h.Type == v1alpha1.WebhookConfirmPromotion
 	}
 	if p.PromoteBy == "" {
 		p.PromoteBy = PromoteShiftToCanary

@@ -179,6 +179,10 @@ func (t *tick) waitForGates() bool {
 		t.st.Message = "all steps done; promotion held: " + t.obs.HoldPromotion
 		return true
 	}
+	if t.plan.ConfirmGate && !t.obs.PromotionConfirmed {
+		t.st.Message = "all steps done; asking the confirm-promotion webhooks"
+		return true
+	}
 	if !t.plan.JudgeGate {
 		return false
 	}

@@ -26,7 +26,7 @@ func randomPlan(rnd *rand.Rand) Plan {
 	p := Plan{
 		Interval: time.Duration(1+rnd.IntN(20)) * time.Second, Threshold: int32(1 + rnd.IntN(5)),
 		NoDataTimeout: time.Duration(1+rnd.IntN(60)) * time.Second, HasChecks: rnd.IntN(4) > 0,
-		HasMatch: rnd.IntN(4) == 0, PromoteBy: PromoteShiftToCanary, JudgeGate: rnd.IntN(3) == 0,
+		HasMatch: rnd.IntN(4) == 0, PromoteBy: PromoteShiftToCanary, JudgeGate: rnd.IntN(3) == 0, ConfirmGate: rnd.IntN(4) == 0,
 	}
 	if rnd.IntN(2) == 0 {
 		p.PromoteBy = PromoteCopyToStable
@@ -71,6 +71,7 @@ func (wd *world) observe(plan Plan, st v1alpha1.ReleaseStatus) Observation {
 	if CheckDue(plan, st, wd.now) {
 		o.Check = []*CheckResult{pass(), pass(), fail(), noData()}[r.IntN(4)]
 	}
+	o.PromotionConfirmed = r.IntN(2) == 0
 	if r.IntN(10) == 0 {
 		o.Judge = &JudgeResult{Decision: []JudgeDecision{JudgeContinue, JudgePass, JudgeFail}[r.IntN(3)], AllowEarlyPass: r.IntN(2) == 0}
 	}
@@ -111,6 +112,11 @@ func TestInvariants(t *testing.T) {
 			}
 			if sameRelease && st.Analysis.FailedChecks < prev.Analysis.FailedChecks {
 				t.Fatalf("%s: failed checks went down within one release", where)
+			}
+			if plan.ConfirmGate && !o.PromotionConfirmed && st.Phase == v1alpha1.PhasePromoting && prev.Phase != v1alpha1.PhasePromoting {
+				if o.Command == nil || o.Command.Kind != CommandPromoteFull || o.Command.ID == prev.LastCommand {
+					t.Fatalf("%s: promoted without the confirm-promotion gate's yes", where)
+				}
 			}
 			if plan.JudgeGate && st.Phase == v1alpha1.PhasePromoting && prev.Phase != v1alpha1.PhasePromoting {
 				full := o.Command != nil && o.Command.Kind == CommandPromoteFull && o.Command.ID != prev.LastCommand

@@ -258,6 +258,18 @@ func TestStepTransitions(t *testing.T) {
 			}(),
 			want: want{phase: v1alpha1.PhaseProgressing, step: 5, weight: 50, message: "promotion held: confirm-promotion webhook said no"},
 		},
+		"a confirm gate holds until it is asked": {
+			plan: func(p *Plan) { p.ConfirmGate = true },
+			last: progressing(5, 50),
+			obs:  obs(100, w(50)),
+			want: want{phase: v1alpha1.PhaseProgressing, step: 5, weight: 50, message: "asking the confirm-promotion webhooks"},
+		},
+		"a confirm gate that said yes lets the promotion go": {
+			plan: func(p *Plan) { p.ConfirmGate = true },
+			last: progressing(5, 50),
+			obs:  func() Observation { o := obs(100, w(50)); o.PromotionConfirmed = true; return o }(),
+			want: want{phase: v1alpha1.PhasePromoting, step: 5, weight: 100},
+		},
 		"promotion goes on once the judge passes": {
 			plan: func(p *Plan) { p.JudgeGate = true },
 			last: progressing(5, 50),

@@ -42,6 +42,7 @@ func TestController(t *testing.T) {
 	t.Run("cli: promote and abort", func(t *testing.T) { testCLI(t, cl) })
 	t.Run("controller killed and restarted resumes", func(t *testing.T) { testRestart(t, cl) })
 	t.Run("missing virtualservice stalls", func(t *testing.T) { testStalled(t, cl) })
+	t.Run("webhooks: a confirm-promotion gate and event receivers", func(t *testing.T) { testWebhooks(t, cl) })
 	t.Run("memory with 100 releases", func(t *testing.T) { testMemory(t, cl) })
 }
 
