@@ -203,7 +203,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if err := srv.Shutdown(shutCtx); err != nil {
 		_ = srv.Close()
 	}
-	<-errc
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("dashboard: %w", err)
+	}
 	return nil
 }
 
@@ -213,14 +215,19 @@ func (s *Server) Close() {
 	s.closeOnce.Do(func() { close(s.closed) })
 }
 
-// URL is the address to open in a browser for ln, with the token so that
-// the page can act; print it only where the token may be seen.
-func URL(ln net.Addr, token string) string {
-	host := ln.String()
-	if tcp, ok := ln.(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
+// URL is the address to open in a browser for the dashboard listening on
+// addr: the release's page, or the list when release is empty; with the
+// token, so that the page can act (print it only where the token may be
+// seen: the page takes it out of the address bar at once).
+func URL(addr net.Addr, release, token string) string {
+	host := addr.String()
+	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
 		host = net.JoinHostPort("127.0.0.1", fmt.Sprint(tcp.Port))
 	}
 	u := url.URL{Scheme: "http", Host: host, Path: "/"}
+	if release != "" {
+		u.Path = "/releases/" + release
+	}
 	if token != "" {
 		u.RawQuery = url.Values{"token": {token}}.Encode()
 	}

@@ -93,6 +93,47 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 	return strings.TrimSpace(eval(t, ctx, fmt.Sprintf(`(document.querySelector(%q) || {}).textContent || ""`, sel)))
 }
 
+// click presses the left mouse button on the middle of an element, as a
+// person does: real input events at the element's place on the screen,
+// once it is shown, enabled and not covered. Element lookups go through
+// the page's own JavaScript rather than the DevTools DOM domain, which a
+// page that redraws parts of itself many times a second keeps invalidating.
+func click(t *testing.T, ctx context.Context, sel string) {
+	t.Helper()
+	js := fmt.Sprintf(`(() => {
+		const el = document.querySelector(%q);
+		if (!el) return "missing";
+		if (el.disabled) return "disabled";
+		el.scrollIntoView({block: "center", inline: "center"});
+		const r = el.getBoundingClientRect();
+		if (r.width === 0 || r.height === 0) return "hidden";
+		const x = r.left + r.width / 2, y = r.top + r.height / 2;
+		const top = document.elementFromPoint(x, y);
+		if (!top || (top !== el && !el.contains(top))) return "covered";
+		return x + "," + y;
+	})()`, sel)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		at := eval(t, ctx, js)
+		var x, y float64
+		if _, err := fmt.Sscanf(at, "%g,%g", &x, &y); err == nil {
+			do(t, ctx, 10*time.Second, chromedp.MouseClickXY(x, y))
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("cannot click %s: %s", sel, at)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// typeText clicks into a field and types text with real key events.
+func typeText(t *testing.T, ctx context.Context, sel, text string) {
+	t.Helper()
+	click(t, ctx, sel)
+	do(t, ctx, 10*time.Second, chromedp.KeyEvent(text))
+}
+
 // waitText polls an element's text until ok accepts it, or fails the test
 // after within, saying what it last saw.
 func waitText(t *testing.T, ctx context.Context, sel string, within time.Duration, what string, ok func(string) bool) string {
@@ -106,6 +147,7 @@ func waitText(t *testing.T, ctx context.Context, sel string, within time.Duratio
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("waited %s for %s (%s); last saw %q", within, what, sel, last)
+	t.Fatalf("waited %s for %s (%s); last saw %q; the page: %s", within, what, sel, last,
+		eval(t, ctx, `JSON.stringify({phase: (document.getElementById("phase") || {}).textContent, weight: (document.getElementById("weight") || {}).textContent, conn: document.getElementById("conn").textContent, sub: (document.getElementById("rel-sub") || {}).textContent, problem: (document.getElementById("problem") || {}).textContent, abort: (document.getElementById("btn-abort") || {}).disabled})`))
 	return ""
 }

@@ -3,6 +3,8 @@ package dashboard
 import (
 	"context"
 	"errors"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -69,9 +71,9 @@ type localRelease struct {
 	snap atomic.Pointer[local.Snapshot]
 }
 
-func startRelease(t *testing.T, ctx context.Context, rel *v1alpha1.Release) *localRelease {
+func startRelease(t *testing.T, ctx context.Context, dir string, rel *v1alpha1.Release) *localRelease {
 	t.Helper()
-	lr := &localRelease{dir: t.TempDir(), done: make(chan error, 1)}
+	lr := &localRelease{dir: dir, done: make(chan error, 1)}
 	var load atomic.Pointer[loadgen.Generator]
 	r, err := local.New(rel, local.Options{
 		StateDir: lr.dir, Tick: 100 * time.Millisecond,
@@ -134,7 +136,10 @@ func serveDashboard(t *testing.T, ctx context.Context, dir, token string) string
 	t.Cleanup(func() {
 		cancel()
 		select {
-		case <-served:
+		case err := <-served:
+			if err != nil {
+				t.Errorf("dashboard: %v", err)
+			}
 		case <-time.After(10 * time.Second):
 			t.Error("the dashboard did not shut down within 10s")
 		}
@@ -151,19 +156,20 @@ func TestReleasePageFollowsAndAbortsALiveRelease(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	const name = "web"
-	lr := startRelease(t, ctx, release(name))
+	dir := t.TempDir()
 	token, err := dashboard.GenerateToken()
 	if err != nil {
 		t.Fatal(err)
 	}
-	base := serveDashboard(t, ctx, lr.dir, token)
+	base := serveDashboard(t, ctx, dir, token)
 	browser := newBrowser(t)
 
-	// The page, opened without the token, as someone given only the URL.
-	do(t, browser, 30*time.Second,
-		chromedp.Navigate(base+"/releases/"+name),
-		chromedp.WaitVisible(chromedp.CSS("#weight")))
+	// The page, opened without the token (as someone given only the
+	// address) before the release starts: it shows it once it is there.
+	do(t, browser, 30*time.Second, chromedp.Navigate(base+"/releases/"+name))
 	eval(t, browser, `window.sluiceNoReload = "still the same page"`)
+	waitText(t, browser, "#problem", 10*time.Second, "the page to say the release is not there yet", func(s string) bool { return strings.Contains(s, "no such release") })
+	lr := startRelease(t, ctx, dir, release(name))
 	first := waitText(t, browser, "#weight", 30*time.Second, "a weight", func(s string) bool { _, ok := percent(s); return ok })
 	w0, _ := percent(first)
 
@@ -179,7 +185,7 @@ func TestReleasePageFollowsAndAbortsALiveRelease(t *testing.T) {
 	screenshot(t, browser)
 
 	// Abort without the token: refused, and the release goes on.
-	do(t, browser, 10*time.Second, chromedp.Click(chromedp.CSS("#btn-abort")))
+	click(t, browser, "#btn-abort")
 	msg := waitText(t, browser, "#action-message", 10*time.Second, "the refusal", func(s string) bool { return strings.Contains(s, "refused") })
 	t.Logf("without the token the page says: %s", msg)
 	time.Sleep(time.Second) // a tick or ten of the runner
@@ -191,11 +197,10 @@ func TestReleasePageFollowsAndAbortsALiveRelease(t *testing.T) {
 	}
 
 	// With the token: the release rolls back, and the page shows it.
-	do(t, browser, 10*time.Second,
-		chromedp.SendKeys(chromedp.CSS("#token-input"), token),
-		chromedp.Click(chromedp.CSS("#token-save")),
-		chromedp.WaitVisible(chromedp.CSS("#token-forget")),
-		chromedp.Click(chromedp.CSS("#btn-abort")))
+	typeText(t, browser, "#token-input", token)
+	click(t, browser, "#token-save")
+	waitText(t, browser, "#token-state", 10*time.Second, "the token to be taken", func(s string) bool { return s == "token set" })
+	click(t, browser, "#btn-abort")
 	waitText(t, browser, "#phase", 30*time.Second, "the release to roll back", func(s string) bool { return s == string(v1alpha1.PhaseRolledBack) })
 	waitText(t, browser, "#weight", 10*time.Second, "the canary weight back to 0%", func(s string) bool { return s == "0%" })
 	select {
@@ -210,23 +215,54 @@ func TestReleasePageFollowsAndAbortsALiveRelease(t *testing.T) {
 	if same := eval(t, browser, `window.sluiceNoReload || "reloaded"`); same != "still the same page" {
 		t.Fatalf("the page was reloaded: %q", same)
 	}
+
+	// The address printed at start carries the token; the page keeps it for
+	// the tab and takes it out of the address bar.
+	click(t, browser, "#token-forget")
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	printed := dashboard.URL(&net.TCPAddr{IP: net.ParseIP(u.Hostname()), Port: mustPort(t, u.Port())}, "", token)
+	do(t, browser, 30*time.Second, chromedp.Navigate(printed))
+	waitText(t, browser, "#token-state", 10*time.Second, "the token taken from the address", func(s string) bool { return s == "token set" })
+	if q := eval(t, browser, `location.search`); q != "" {
+		t.Fatalf("the token stays in the address bar: %q", q)
+	}
+	// The list shows the release as it ended.
+	waitText(t, browser, "#releases tr[data-key=web]", 10*time.Second, "the release in the list", func(s string) bool {
+		return strings.Contains(s, "RolledBack") && strings.Contains(s, "0%")
+	})
+}
+
+func mustPort(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // screenshot keeps a picture of the release page mid-release: in the
-// test's log dir always, and where $SLUICE_DASHBOARD_SCREENSHOT says (the
-// README's docs/dashboard.png is made so).
+// test's temporary dir always, and where $SLUICE_DASHBOARD_SCREENSHOT says,
+// after letting the charts fill for half a minute more. The README's
+// picture is made so:
+//
+//	SLUICE_DASHBOARD_SCREENSHOT=$PWD/docs/dashboard.png go test ./test/e2e/dashboard/
 func screenshot(t *testing.T, browser context.Context) {
 	t.Helper()
-	time.Sleep(1200 * time.Millisecond) // let the charts gather a few more points
+	path := filepath.Join(t.TempDir(), "dashboard.png")
+	wait := 1200 * time.Millisecond // a few more chart points
+	if p := os.Getenv("SLUICE_DASHBOARD_SCREENSHOT"); p != "" {
+		path, wait = p, 30*time.Second
+	}
+	time.Sleep(wait)
 	c, cancel := context.WithTimeout(browser, 20*time.Second)
 	defer cancel()
 	png, err := chromedp.Run(c, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
-	}
-	path := filepath.Join(t.TempDir(), "dashboard.png")
-	if p := os.Getenv("SLUICE_DASHBOARD_SCREENSHOT"); p != "" {
-		path = p
 	}
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		t.Fatal(err)

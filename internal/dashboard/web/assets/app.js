@@ -291,9 +291,10 @@
       const paused = !!v.release.spec.paused;
       for (const [i, a] of ACTIONS.entries()) {
         const b = buttons[i];
-        b.disabled = busy || info.readOnly || !v.live || !a.when(phase, paused);
-        b.hidden = (a.cmd === "retry" && phase !== "RolledBack") || (a.cmd === "resume" && !(phase === "Paused" || paused)) || (a.cmd === "pause" && (phase === "Paused" || paused));
-        b.title = info.readOnly ? "read-only dashboard" : !v.live ? "the release's runner is not running" : "";
+        // Only what makes sense now is shown; nothing once the runner is gone.
+        b.hidden = !v.live || !a.when(phase, paused);
+        b.disabled = busy || info.readOnly;
+        b.title = info.readOnly ? "read-only dashboard: started without a token" : "";
       }
     }
 
