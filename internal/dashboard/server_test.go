@@ -79,9 +79,12 @@ func TestFrontEndIsServed(t *testing.T) {
 	tests := map[string]struct {
 		path, contentType, contains string
 	}{
-		"the list":          {path: "/", contentType: "text/html", contains: `<main id="app">`},
+		"the start page":    {path: "/", contentType: "text/html", contains: `<main id="app">`},
 		"a release page":    {path: "/releases/web", contentType: "text/html", contains: `src="/assets/app.js"`},
-		"the app":           {path: "/assets/app.js", contentType: "javascript", contains: "EventSource"},
+		"the app":           {path: "/assets/app.js", contentType: "javascript", contains: "SluiceRelease"},
+		"the live streams":  {path: "/assets/ui.js", contentType: "javascript", contains: "EventSource"},
+		"the list":          {path: "/assets/list.js", contentType: "javascript", contains: "SluiceList"},
+		"the release page":  {path: "/assets/release.js", contentType: "javascript", contains: "Bearer"},
 		"the charts":        {path: "/assets/charts.js", contentType: "javascript", contains: "SluiceCharts"},
 		"the style":         {path: "/assets/app.css", contentType: "text/css", contains: "--canary"},
 		"how it is started": {path: "/api/info", contentType: "application/json", contains: `"readOnly":true`},
@@ -98,7 +101,7 @@ func TestFrontEndIsServed(t *testing.T) {
 		})
 	}
 	// Nothing in the front end is fetched from elsewhere.
-	for _, p := range []string{"/", "/assets/app.js", "/assets/charts.js", "/assets/app.css"} {
+	for _, p := range []string{"/", "/assets/app.js", "/assets/ui.js", "/assets/list.js", "/assets/release.js", "/assets/charts.js", "/assets/app.css"} {
 		_, _, body := call(t, http.MethodGet, base+p, nil)
 		for _, far := range []string{"http://", "https://", "//cdn", "@import"} {
 			if strings.Contains(strings.ReplaceAll(body, "http://www.w3.org/2000/svg", ""), far) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -63,6 +64,34 @@ func newBrowser(t *testing.T) context.Context {
 		t.Fatal("chromium did not start within 60s")
 	}
 	return ctx
+}
+
+// exceptions collects the page's uncaught JavaScript exceptions from now
+// on; the returned func reports them.
+func exceptions(t *testing.T, ctx context.Context) func() []string {
+	t.Helper()
+	var (
+		mu   sync.Mutex
+		seen []string
+	)
+	messages := chromedp.Console(ctx)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.IsException() {
+				mu.Lock()
+				seen = append(seen, m.String())
+				mu.Unlock()
+			}
+		}
+	}()
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), seen...)
+	}
 }
 
 // do runs browser actions within a bound.

@@ -163,6 +163,12 @@ func TestReleasePageFollowsAndAbortsALiveRelease(t *testing.T) {
 	}
 	base := serveDashboard(t, ctx, dir, token)
 	browser := newBrowser(t)
+	thrown := exceptions(t, browser)
+	defer func() {
+		if ex := thrown(); len(ex) > 0 {
+			t.Errorf("the page threw: %s", strings.Join(ex, "\n"))
+		}
+	}()
 
 	// The page, opened without the token (as someone given only the
 	// address) before the release starts: it shows it once it is there.
