@@ -46,6 +46,14 @@ func TestListAndGetFromTheStateDir(t *testing.T) {
 	if strings.Contains(body, "judgeState") {
 		t.Fatal("the judge's saved evidence is shown")
 	}
+
+	// A running release: live, and its control endpoint stays hidden.
+	runner := newRunnerEndpoint(t, dir, "web")
+	saveRelease(t, dir, "web", v1alpha1.PhaseProgressing, 30, runner.srv.URL)
+	_, _, body = call(t, http.MethodGet, base+"/api/releases/web", nil)
+	if v := decode[ReleaseView](t, body); !v.Live || strings.Contains(body, runner.srv.URL) || strings.Contains(body, `"control"`) {
+		t.Fatalf("live %v; body shows the control endpoint: %v", v.Live, strings.Contains(body, runner.srv.URL))
+	}
 }
 
 func TestGetErrors(t *testing.T) {

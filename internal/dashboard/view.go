@@ -95,11 +95,12 @@ func (s *Server) key(snap *local.Snapshot) string {
 	return snap.Release.Name
 }
 
-// newView builds a release page's data. The judge's saved evidence is left
-// out: it is the runner's, not people's.
+// newView builds a release page's data. The judge's saved evidence and the
+// runner's control address are left out: they are the runner's business,
+// and the control endpoint takes commands without a token.
 func newView(key string, snap *local.Snapshot, live bool) *ReleaseView {
 	v := &ReleaseView{Snapshot: *snap, Key: key, Live: live}
-	v.JudgeState = nil
+	v.JudgeState, v.Control = nil, ""
 	v.Health, v.HealthReason = health(snap)
 	v.Plan = planSteps(&snap.Release)
 	v.Objects = objects(&snap.Release)
