@@ -12,6 +12,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	istionet "istio.io/client-go/pkg/apis/networking/v1"
@@ -20,6 +21,7 @@ import (
 	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/controller"
 	"sluice.dev/sluice/internal/hooks"
+	"sluice.dev/sluice/internal/telemetry"
 )
 
 // controllerOptions are the flags of `sluice controller`.
@@ -96,11 +98,16 @@ func runController(cmd *cobra.Command, g *globals, o controllerOptions) error {
 	if err != nil {
 		return fmt.Errorf("starting the manager: %w", err)
 	}
+	rec, err := telemetry.New(ctrlmetrics.Registry)
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
 	r := &controller.Reconciler{
-		Client:   mgr.GetClient(),
-		Reader:   mgr.GetAPIReader(),
-		Recorder: mgr.GetEventRecorder("sluice"),
-		Clock:    clock.RealClock{},
+		Telemetry: rec,
+		Client:    mgr.GetClient(),
+		Reader:    mgr.GetAPIReader(),
+		Recorder:  mgr.GetEventRecorder("sluice"),
+		Clock:     clock.RealClock{},
 		Parts: &controller.ClusterParts{
 			Client: mgr.GetClient(), PrometheusAddress: o.prometheusAddr, Logger: log,
 			Webhooks: controller.NewWebhooks(&hooks.Caller{Logger: log}),

@@ -8,6 +8,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -17,6 +18,7 @@ import (
 	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/engine"
 	"sluice.dev/sluice/internal/kubeerr"
+	"sluice.dev/sluice/internal/telemetry"
 )
 
 // EventRecorder records Kubernetes Events for a release's decisions.
@@ -36,20 +38,35 @@ type Reconciler struct {
 	Clock    Clock
 	// MaxTick bounds how long an active release waits between two ticks.
 	MaxTick time.Duration
+	// Telemetry records Sluice's own metrics; nil records nothing.
+	Telemetry *telemetry.Recorder
 }
 
 // Reconcile observes, decides, acts and records for one release.
-func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, err error) {
 	log := logf.FromContext(ctx)
+	stalled, gone := false, false
+	defer func() {
+		if !gone {
+			r.Telemetry.ObserveReconcile(req.Namespace, req.Name, telemetry.ResultOf(err, stalled))
+		}
+	}()
 	reader := r.Reader
 	if reader == nil {
 		reader = r.Client
 	}
 	var stored v1alpha1.Release
 	if err := reader.Get(ctx, req.NamespacedName, &stored); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err) //nolint:wrapcheck // not found is the end of the release
+		if apierrors.IsNotFound(err) {
+			gone = true
+			r.Telemetry.Forget(req.Namespace, req.Name)
+			return ctrl.Result{}, nil
+		}
+		return ctrl.Result{}, fmt.Errorf("reading release: %w", err)
 	}
 	if !stored.DeletionTimestamp.IsZero() {
+		gone = true
+		r.Telemetry.Forget(req.Namespace, req.Name)
 		return ctrl.Result{}, r.finalize(ctx, &stored)
 	}
 	if !controllerutil.ContainsFinalizer(&stored, Finalizer) {
@@ -64,9 +81,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	rel.Default() // in memory: the stored spec stays as the user wrote it
 
 	if errs := rel.Validate(); len(errs) > 0 {
+		stalled = true
 		return ctrl.Result{}, r.stall(ctx, &stored, "InvalidSpec", v1alpha1.FormatError(errs[0]))
 	}
 	if rel.Spec.Workload.Local != nil {
+		stalled = true
 		return ctrl.Result{}, r.stall(ctx, &stored, "InvalidSpec", "spec.workload.local: local releases run with `sluice run`, not in a cluster")
 	}
 	t, err := r.observe(ctx, rel)
@@ -75,6 +94,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		if errors.As(err, &ce) {
 			// A person must fix a reference; watches bring us back, and a
 			// slow retry covers objects we do not watch.
+			stalled = true
 			return ctrl.Result{RequeueAfter: 10 * time.Second}, r.stall(ctx, &stored, "MissingReference", ce.Error())
 		}
 		return ctrl.Result{}, err
@@ -85,6 +105,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err := r.act(ctx, t, res); err != nil {
 		var ce *kubeerr.ConfigError
 		if errors.As(err, &ce) {
+			stalled = true
 			return ctrl.Result{RequeueAfter: 10 * time.Second}, r.stall(ctx, &stored, "MissingReference", ce.Error())
 		}
 		return ctrl.Result{}, err
@@ -102,6 +123,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		log.Info(ev.Message, "reason", ev.Reason, "phase", res.Status.Phase)
 	}
 	r.runEventHooks(ctx, rel, res)
+	rel.Status = res.Status
+	r.Telemetry.Observe(rel, res.Events, t.obs.Now)
 	return ctrl.Result{RequeueAfter: r.next(t.plan, res.Status, t.obs.Now)}, nil
 }
 

@@ -57,7 +57,9 @@ func (t *tick) progress() {
 
 // stepDone sets the step's wanted state and reports whether it is complete.
 func (t *tick) stepDone(s PlanStep) bool {
-	t.resume()
+	if s.Kind != StepPause || s.Duration != 0 {
+		t.resume() // an indefinite pause step keeps the release Paused
+	}
 	elapsed := t.obs.Now.Sub(t.st.StepStartedAt.Time)
 	switch s.Kind {
 	case StepSetWeight:

@@ -355,3 +355,34 @@ func TestCheckDue(t *testing.T) {
 		})
 	}
 }
+
+// TestQuietWhileNothingChanges checks that a release waiting at a pause
+// decides nothing new tick after tick, so its history keeps the decisions
+// that matter.
+func TestQuietWhileNothingChanges(t *testing.T) {
+	tests := map[string]struct {
+		last v1alpha1.ReleaseStatus
+		obs  func(sec int) Observation
+	}{
+		"indefinite pause step": {
+			last: progressing(4, 50),
+			obs:  func(sec int) Observation { return obs(100+sec, w(50)) },
+		},
+		"paused by user": {
+			last: progressing(2, 10),
+			obs:  func(sec int) Observation { o := obs(30+sec, w(10)); o.Paused = true; return o },
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			st := Step(testPlan(), tc.last, tc.obs(0)).Status
+			for sec := 1; sec <= 5; sec++ {
+				res := Step(testPlan(), st, tc.obs(sec))
+				if len(res.Events) != 0 {
+					t.Fatalf("tick %d decided again: %+v", sec, res.Events)
+				}
+				st = res.Status
+			}
+		})
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"os"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // The control endpoint lets `sluice get/promote/abort/pause/resume` reach a
@@ -58,7 +60,7 @@ func (r *Runner) controlHandler() http.Handler {
 		}
 		writeJSON(w, http.StatusAccepted, map[string]string{"command": id})
 	})
-	mux.Handle("GET /metrics", r.proxy.MetricsHandler())
+	mux.Handle("GET /metrics", promhttp.HandlerFor(r.registry, promhttp.HandlerOpts{Registry: r.registry}))
 	return mux
 }
 

@@ -22,6 +22,17 @@ type judgeRunner struct {
 	started *metav1.Time
 	last    proxy.Stats
 	primed  bool
+	// lastVerdict is the latest verdict, for the metrics.
+	lastVerdict analysis.JudgeVerdict
+	hasVerdict  bool
+}
+
+// verdict is the judge's latest verdict, if it gave one.
+func (j *judgeRunner) verdict() (analysis.JudgeVerdict, bool) {
+	if j == nil || !j.hasVerdict {
+		return analysis.JudgeVerdict{}, false
+	}
+	return j.lastVerdict, true
 }
 
 func newJudgeRunner(spec *v1alpha1.JudgeSpec) *judgeRunner {
@@ -62,6 +73,7 @@ func (j *judgeRunner) observe(st v1alpha1.ReleaseStatus, stats proxy.Stats) (*en
 	}
 	j.last, j.primed = stats, true
 	v := j.judge.Verdict()
+	j.lastVerdict, j.hasVerdict = v, true
 	return &engine.JudgeResult{Decision: engine.JudgeDecision(v.Decision), Reason: v.Reason, AllowEarlyPass: j.spec.EarlyPass}, nil
 }
 

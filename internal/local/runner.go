@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/utils/clock"
 
 	"sluice.dev/sluice/api/v1alpha1"
@@ -18,6 +19,7 @@ import (
 	"sluice.dev/sluice/internal/engine"
 	"sluice.dev/sluice/internal/metrics/proxysource"
 	"sluice.dev/sluice/internal/proxy"
+	"sluice.dev/sluice/internal/telemetry"
 	"sluice.dev/sluice/internal/workload/local"
 )
 
@@ -58,6 +60,9 @@ type Runner struct {
 	stable  *local.Instance
 	canary  *local.Instance
 	judge   *judgeRunner
+	// registry serves the proxy's and the release's own metrics together.
+	registry  *prometheus.Registry
+	telemetry *telemetry.Recorder
 
 	mu       sync.Mutex
 	snap     *Snapshot
@@ -95,12 +100,19 @@ func New(rel *v1alpha1.Release, opts Options) (*Runner, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	reg := prometheus.NewRegistry()
+	rec, err := telemetry.New(reg)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
 	r := &Runner{
-		opts:  opts,
-		rel:   rel.DeepCopy(),
-		plan:  engine.NewPlan(rel.Spec, engine.PromoteShiftToCanary),
-		path:  StatePath(opts.StateDir, rel.Name),
-		judge: newJudgeRunner(rel.Spec.Analysis.Judge),
+		registry:  reg,
+		telemetry: rec,
+		opts:      opts,
+		rel:       rel.DeepCopy(),
+		plan:      engine.NewPlan(rel.Spec, engine.PromoteShiftToCanary),
+		path:      StatePath(opts.StateDir, rel.Name),
+		judge:     newJudgeRunner(rel.Spec.Analysis.Judge),
 	}
 	return r, nil
 }
@@ -131,6 +143,9 @@ func (r *Runner) Run(ctx context.Context) error {
 
 	r.proxy = proxy.New(proxy.Options{Release: r.rel.Name, Logger: log})
 	r.metrics = proxysource.New(r.proxy, proxysource.Options{})
+	if err := r.registry.Register(r.proxy.Collector()); err != nil {
+		return fmt.Errorf("proxy metrics: %w", err)
+	}
 	// Versions first, so the proxy never answers before it has a route.
 	if err := r.startVersions(ctx); err != nil {
 		return err
@@ -150,7 +165,9 @@ func (r *Runner) Run(ctx context.Context) error {
 	ticker := r.opts.Clock.NewTicker(r.opts.Tick)
 	defer ticker.Stop()
 	for {
-		if err := r.tick(ctx); err != nil {
+		err := r.tick(ctx)
+		r.telemetry.ObserveReconcile(r.rel.Namespace, r.rel.Name, telemetry.ResultOf(err, false))
+		if err != nil {
 			return err
 		}
 		ended := r.rel.Status.Phase.Terminal()

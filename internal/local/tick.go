@@ -65,6 +65,10 @@ func (r *Runner) tick(ctx context.Context) error {
 	if err := r.act(ctx, res.Desired); err != nil {
 		return err
 	}
+	r.telemetry.Observe(r.rel, res.Events, now)
+	if v, ok := r.judge.verdict(); ok {
+		r.telemetry.ObserveJudge(r.rel.Namespace, r.rel.Name, v)
+	}
 	return r.publish(now, obs.Check != nil || !reflect.DeepEqual(st, r.rel.Status))
 }
 
