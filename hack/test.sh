@@ -13,6 +13,9 @@ echo "== install tools (kustomize, helm; cached)"
 tools_env=$(./hack/e2e/tools.sh)
 eval "$tools_env"
 
+echo "== chromium for the dashboard browser test (Debian packages, once)"
+./test/e2e/dashboard/install-chromium.sh
+
 echo "== lint"
 ./hack/lint.sh
 

@@ -17,6 +17,7 @@ func newDemoCommand(g *globals) *cobra.Command {
 		rate     float64
 		keep     bool
 		stateDir string
+		dashAddr string
 	)
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -41,6 +42,9 @@ is rolled back by itself. It exits 0 only if both end as expected.`,
 				}
 				stateDir = dir
 			}
+			if err := startLocalDashboard(cmd.Context(), g, stateDir, dashAddr, ""); err != nil {
+				return err
+			}
 			view := newLiveView(g.out)
 			fmt.Fprintf(g.out, "Sluice demo: a healthy canary, then a faulty one, %g req/s through the proxy (state in %s)\n\n", rate, stateDir)
 			start := time.Now()
@@ -57,6 +61,7 @@ is rolled back by itself. It exits 0 only if both end as expected.`,
 		},
 	}
 	cmd.Flags().Float64Var(&rate, "rate", 100, "requests per second sent through the proxy")
+	cmd.Flags().StringVar(&dashAddr, "dashboard-addr", "127.0.0.1:0", "address of the web dashboard (loopback); empty turns it off")
 	cmd.Flags().BoolVar(&keep, "keep-state", false, "keep the demo's state files")
 	cmd.Flags().StringVar(&stateDir, "demo-state-dir", "", "state dir for the demo releases (default: a temporary dir)")
 	return cmd

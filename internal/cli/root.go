@@ -61,6 +61,7 @@ promotes it, or rolls everything back by itself when it misbehaves.`,
 		newAppCommand(),
 		newLoadCommand(g),
 		newControllerCommand(g),
+		newDashboardCommand(g),
 		newSetCommand(g),
 	)
 	for _, c := range controlCommands {

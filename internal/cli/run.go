@@ -16,6 +16,7 @@ func newRunCommand(g *globals) *cobra.Command {
 		file, control string
 		fresh, quiet  bool
 		keepServing   bool
+		dashAddr      string
 	)
 	cmd := &cobra.Command{
 		Use:   "run -f FILE",
@@ -34,6 +35,9 @@ it resumes at the step it had reached.`,
 			rel, err := loadRelease(file)
 			if err != nil {
 				return codeError{err: err, code: exitFailed}
+			}
+			if err := startLocalDashboard(cmd.Context(), g, g.stateDir, dashAddr, rel.Name); err != nil {
+				return err
 			}
 			view := newLiveView(g.out)
 			opts := local.Options{
@@ -67,6 +71,7 @@ it resumes at the step it had reached.`,
 	cmd.Flags().StringVarP(&file, "file", "f", "", "Release file (YAML or JSON)")
 	cmd.Flags().StringVar(&control, "control-address", "127.0.0.1:0", "loopback address of the control endpoint")
 	cmd.Flags().BoolVar(&fresh, "fresh", false, "ignore saved state and start the release over")
+	cmd.Flags().StringVar(&dashAddr, "dashboard-addr", "127.0.0.1:0", "address of the web dashboard (loopback); empty turns it off")
 	cmd.Flags().BoolVar(&keepServing, "keep-serving", false, "after the release ends, keep the proxy serving with the final weights until interrupted")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "hide the versions' own output")
 	_ = cmd.MarkFlagRequired("file")

@@ -1,0 +1,98 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"sluice.dev/sluice/internal/dashboard"
+	"sluice.dev/sluice/internal/local"
+)
+
+func newDashboardCommand(g *globals) *cobra.Command {
+	var (
+		addr, token, tokenFile string
+		readOnly, allowRemote  bool
+	)
+	cmd := &cobra.Command{
+		Use:   "dashboard",
+		Short: "Serve the web dashboard: releases, steps, charts and decisions, live",
+		Long: `Dashboard serves a web page of the releases (local ones from the state dir, or
+the cluster's with the kubeconfig flags): steps, weight and metric charts for
+stable and canary, the judge's verdict and every decision, updated live.
+Promote, abort, pause and resume need the token printed at start (or given with
+--token / $SLUICE_DASHBOARD_TOKEN); without one the page is read-only.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if tokenFile != "" {
+				b, err := os.ReadFile(tokenFile)
+				if err != nil {
+					return fmt.Errorf("--token-file: %w", err)
+				}
+				token = strings.TrimSpace(string(b))
+			}
+			if !readOnly && token == "" {
+				t, err := dashboard.GenerateToken()
+				if err != nil {
+					return fmt.Errorf("token: %w", err)
+				}
+				token = t
+			}
+			if readOnly {
+				token = ""
+			}
+			return serveDashboard(cmd.Context(), g, g.source(cmd, ""), addr, token, "", allowRemote)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&addr, "addr", "127.0.0.1:7777", "address to listen on (loopback unless --allow-remote)")
+	f.StringVar(&token, "token", os.Getenv("SLUICE_DASHBOARD_TOKEN"), "token that allows promote/abort/pause/resume (default: generated and printed)")
+	f.StringVar(&tokenFile, "token-file", "", "read the token from a file (a mounted Secret)")
+	f.BoolVar(&readOnly, "read-only", false, "no buttons: the page only shows")
+	f.BoolVar(&allowRemote, "allow-remote", false, "listen on a non-loopback address")
+	return cmd
+}
+
+// serveDashboard runs a dashboard until ctx ends, printing its URL.
+func serveDashboard(ctx context.Context, g *globals, src dashboard.Source, addr, token, release string, allowRemote bool) error {
+	srv, err := dashboard.New(src, dashboard.Options{Token: token, AllowRemote: allowRemote, Logger: g.logger()})
+	if err != nil {
+		return fmt.Errorf("dashboard: %w", err)
+	}
+	ln, err := srv.Listen(addr)
+	if err != nil {
+		return fmt.Errorf("dashboard: %w", err)
+	}
+	fmt.Fprintf(g.out, "Sluice dashboard: %s\n", dashboard.URL(ln.Addr(), release, token))
+	if err := srv.Serve(ctx, ln); err != nil && ctx.Err() == nil {
+		return fmt.Errorf("dashboard: %w", err)
+	}
+	return nil
+}
+
+// startLocalDashboard serves the dashboard of a local state dir in the
+// background while a release runs; it stops with ctx. An empty addr turns
+// it off.
+func startLocalDashboard(ctx context.Context, g *globals, stateDir, addr, release string) error {
+	if addr == "" {
+		return nil
+	}
+	token, err := dashboard.GenerateToken()
+	if err != nil {
+		return fmt.Errorf("token: %w", err)
+	}
+	srv, err := dashboard.New(local.NewClient(stateDir), dashboard.Options{Token: token, Logger: g.logger()})
+	if err != nil {
+		return fmt.Errorf("dashboard: %w", err)
+	}
+	ln, err := srv.Listen(addr)
+	if err != nil {
+		return fmt.Errorf("dashboard: %w", err)
+	}
+	go func() { _ = srv.Serve(ctx, ln) }()
+	fmt.Fprintf(g.out, "Dashboard: %s\n", dashboard.URL(ln.Addr(), release, token))
+	return nil
+}
