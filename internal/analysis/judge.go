@@ -22,6 +22,8 @@ import (
 type Judge struct {
 	cfg JudgeConfig
 	st  judgeState
+	// scoring is cfg.canaryScoring(), derived from the configuration.
+	scoring [][]float64
 }
 
 // judgeState is everything the tests have accumulated.
@@ -44,8 +46,10 @@ type judgeState struct {
 }
 
 // latencyTest is a pass-side latency test: it counts, in each batch, the
-// requests slower than the bucket bound nearest to stable's running quantile,
-// against "the canary's share of them is PassRatio times stable's". The bound
+// stable requests slower than the bucket bound nearest to stable's running
+// quantile and the canary requests slower than that bound plus the latency
+// margin (judge_margin.go), against "the canary's share is PassRatio times
+// stable's". The bound
 // is chosen from the batches before, never the current one, which keeps the
 // test an e-process however the bound moves; and since a request either is
 // or is not above a bucket bound, histogram discretisation costs power, not
@@ -70,7 +74,7 @@ func NewJudge(cfg JudgeConfig) (*Judge, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	j := &Judge{cfg: cfg}
+	j := &Judge{cfg: cfg, scoring: cfg.canaryScoring()}
 	j.st.Errors = newSeqRisk(len(cfg.Ratios))
 	j.st.ErrorFloor = newSeqFloor()
 	if n := len(cfg.LatencyBounds); n > 0 {
@@ -121,14 +125,14 @@ func (j *Judge) observeLatency(stable, canary []uint64) {
 		if lt.Boundary < 0 {
 			continue
 		}
-		xs, xc := sum(stable[lt.Boundary+1:]), sum(canary[lt.Boundary+1:])
+		xs, xc := sum(stable[lt.Boundary+1:]), sum(canary[j.cfg.canaryBound(lt.Boundary)+1:])
 		lt.Risk.observe(nil, j.cfg.PassRatio, tc, ts, xc, xs)
 	}
 	for i := range stable {
 		st.StableBuckets[i] += stable[i]
 		st.CanaryBuckets[i] += canary[i]
 	}
-	st.LatencyTail.observe(stable, canary, st.StableBuckets)
+	st.LatencyTail.observe(stable, canary, st.StableBuckets, j.scoring)
 }
 
 // quantileBoundary is the index of the smallest finite bucket bound at or

@@ -68,6 +68,16 @@ type JudgeConfig struct {
 	// ErrorAlphaShare is the part of Alpha given to the error test when
 	// latency is measured; the latency test has the rest.
 	ErrorAlphaShare float64 `json:"errorAlphaShare,omitempty"`
+	// LatencyRelativeMargin is the slowdown, as a fraction of stable's
+	// latency, that the latency test tolerates: a healthy canary in another
+	// process is never exactly as fast, and a difference nobody notices must
+	// not roll it back (see judge_margin.go). Negative turns it off.
+	LatencyRelativeMargin float64 `json:"latencyRelativeMargin,omitempty"`
+	// LatencyAbsoluteMargin is the slowdown in seconds the latency test
+	// tolerates, for fast services where a relative margin is a few
+	// microseconds. The larger of the two margins applies. Negative turns it
+	// off.
+	LatencyAbsoluteMargin float64 `json:"latencyAbsoluteMargin,omitempty"`
 }
 
 // withDefaults fills the zero fields.
@@ -99,6 +109,12 @@ func (c JudgeConfig) withDefaults() JudgeConfig {
 	if c.ErrorAlphaShare == 0 {
 		c.ErrorAlphaShare = DefaultJudgeErrorAlphaShare
 	}
+	if c.LatencyRelativeMargin == 0 {
+		c.LatencyRelativeMargin = DefaultJudgeLatencyRelativeMargin
+	}
+	if c.LatencyAbsoluteMargin == 0 {
+		c.LatencyAbsoluteMargin = DefaultJudgeLatencyAbsoluteMargin
+	}
 	return c
 }
 
@@ -128,6 +144,9 @@ func (c JudgeConfig) validate() error {
 			errs = append(errs, fmt.Errorf("latencyBounds must be positive, finite and increasing, got %v at index %d", b, i))
 			break
 		}
+	}
+	if !validMargin(c.LatencyRelativeMargin) || !validMargin(c.LatencyAbsoluteMargin) {
+		errs = append(errs, fmt.Errorf("latency margins must be finite, got %v and %v", c.LatencyRelativeMargin, c.LatencyAbsoluteMargin))
 	}
 	for _, q := range c.LatencyQuantiles {
 		if !(q > 0 && q < 1) {

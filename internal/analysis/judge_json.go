@@ -7,7 +7,10 @@ import (
 
 // judgeSnapshotVersion changes whenever the meaning of the saved state does,
 // so that a shell never resumes a test from state it would misread.
-const judgeSnapshotVersion = 1
+// Version 2 added the latency margin: a version 1 state was gathered
+// against the stricter null "no slower at all", and its evidence cannot be
+// carried over into a test of "no slower than stable plus the margin".
+const judgeSnapshotVersion = 2
 
 type judgeSnapshot struct {
 	Version int         `json:"version"`
@@ -31,6 +34,9 @@ func (j *Judge) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return fmt.Errorf("restoring judge state: %w", err)
 	}
+	if s.Version == 1 {
+		return fmt.Errorf("restoring judge state: it was saved by an earlier Sluice (version 1, latency test without margin) and cannot be resumed; restart the analysis")
+	}
 	if s.Version != judgeSnapshotVersion {
 		return fmt.Errorf("restoring judge state: version %d, want %d", s.Version, judgeSnapshotVersion)
 	}
@@ -41,7 +47,7 @@ func (j *Judge) UnmarshalJSON(b []byte) error {
 	if err := fresh.st.fits(s.State); err != nil {
 		return fmt.Errorf("restoring judge state: %w", err)
 	}
-	j.cfg, j.st = fresh.cfg, s.State
+	j.cfg, j.st, j.scoring = fresh.cfg, s.State, fresh.scoring
 	return nil
 }
 

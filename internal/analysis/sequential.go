@@ -151,8 +151,11 @@ type seqTilt struct {
 	// ScoredAt requests; nil until it has served tiltMinStable.
 	Scores   []float64 `json:"scores,omitempty"`
 	ScoredAt uint64    `json:"scoredAt,omitempty"`
-	// expm1 caches expm1(θ·score) per θ and bucket; derived from Scores.
-	expm1 [][]float64
+	// expm1 caches expm1(θ·score) per θ and bucket, and canary and
+	// canaryExpm1 the same for a canary request; derived from Scores.
+	expm1       [][]float64
+	canary      []float64
+	canaryExpm1 [][]float64
 }
 
 // tiltThetas are the tilts mixed over: small ones suit a broad shift of the
@@ -191,8 +194,10 @@ func (t *seqTilt) rescore(h []uint64) {
 }
 
 // observe folds in one batch's bucket counts, then rescores from the
-// cumulative stable histogram h including this batch, for the next one.
-func (t *seqTilt) observe(stable, canary, h []uint64) {
+// cumulative stable histogram h including this batch, for the next one. A
+// canary request in bucket i is scored as the mix scoring[i] of stable's
+// buckets (the latency margin, judge_margin.go).
+func (t *seqTilt) observe(stable, canary, h []uint64, scoring [][]float64) {
 	defer t.rescore(h)
 	ns, nc := sum(stable), sum(canary)
 	t.StableTotal += ns
@@ -203,19 +208,14 @@ func (t *seqTilt) observe(stable, canary, h []uint64) {
 		return
 	}
 	if t.expm1 == nil {
-		t.expm1 = make([][]float64, len(tiltThetas))
-		for k, th := range tiltThetas {
-			t.expm1[k] = make([]float64, len(t.Scores))
-			for i, s := range t.Scores {
-				t.expm1[k][i] = math.Expm1(th * s)
-			}
-		}
+		t.cache(scoring)
 	}
 	var canaryScore float64
 	scored := false
 	for i, s := range t.Scores {
-		canaryScore += float64(canary[i]) * s
-		scored = scored || (s > 0 && stable[i]+canary[i] > 0)
+		cs := t.canary[i]
+		canaryScore += float64(canary[i]) * cs
+		scored = scored || (s > 0 && stable[i] > 0) || (cs > 0 && canary[i] > 0)
 	}
 	if !scored {
 		return // every request of the batch scores zero: the ratio is exactly one
@@ -225,10 +225,33 @@ func (t *seqTilt) observe(stable, canary, h []uint64) {
 		m := 0.0 // Σ over the batch of exp(θs) - 1; zero-score requests add nothing
 		for i, e := range t.expm1[k] {
 			if e != 0 {
-				m += float64(stable[i]+canary[i]) * e
+				m += float64(stable[i]) * e
+			}
+			if ec := t.canaryExpm1[k][i]; ec != 0 {
+				m += float64(canary[i]) * ec
 			}
 		}
 		t.LogLR[k] += th*canaryScore - float64(nc)*math.Log1p(m/n)
+	}
+}
+
+// cache derives the scores' exponentials and the canary's scores.
+func (t *seqTilt) cache(scoring [][]float64) {
+	t.canary = make([]float64, len(t.Scores))
+	for i, w := range scoring {
+		for k, x := range w {
+			t.canary[i] += x * t.Scores[k]
+		}
+	}
+	t.expm1 = make([][]float64, len(tiltThetas))
+	t.canaryExpm1 = make([][]float64, len(tiltThetas))
+	for k, th := range tiltThetas {
+		t.expm1[k] = make([]float64, len(t.Scores))
+		t.canaryExpm1[k] = make([]float64, len(t.Scores))
+		for i, s := range t.Scores {
+			t.expm1[k][i] = math.Expm1(th * s)
+			t.canaryExpm1[k][i] = math.Expm1(th * t.canary[i])
+		}
 	}
 }
 

@@ -97,11 +97,17 @@ func TestTiltRatioIsAnEValue(t *testing.T) {
 	tests := map[string]struct {
 		labels []int // bucket of each request of the batch
 		nc     int
+		shift  []int // the margin's mapping of canary buckets, as whole buckets
 	}{
 		"mixed batch":      {labels: []int{0, 1, 1, 2, 3, 3, 4, 5, 0, 2}, nc: 3},
 		"canary half":      {labels: []int{0, 1, 2, 3, 4, 5, 5, 4}, nc: 4},
 		"one slow request": {labels: []int{0, 0, 1, 0, 5, 1, 0, 1, 0}, nc: 2},
 		"all slow":         {labels: []int{5, 5, 4, 5, 4, 3}, nc: 1},
+		// With a margin the canary's requests score as faster ones: the
+		// identical canary is well inside the null.
+		"margin, mixed":    {labels: []int{0, 1, 1, 2, 3, 3, 4, 5, 0, 2}, nc: 3, shift: []int{0, 0, 1, 2, 3, 4}},
+		"margin, one slow": {labels: []int{0, 0, 1, 0, 5, 1, 0, 1, 0}, nc: 2, shift: []int{0, 0, 0, 1, 2, 3}},
+		"margin, all slow": {labels: []int{5, 5, 4, 5, 4, 3}, nc: 2, shift: []int{0, 0, 0, 0, 2, 4}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -122,7 +128,16 @@ func TestTiltRatioIsAnEValue(t *testing.T) {
 						stable[b]++
 					}
 				}
-				st.observe(stable, canary, stableHist)
+				shift := tc.shift
+				if shift == nil {
+					shift = []int{0, 1, 2, 3, 4, 5}
+				}
+				scoring := make([][]float64, len(shift))
+				for i, k := range shift {
+					scoring[i] = make([]float64, len(shift))
+					scoring[i][k] = 1
+				}
+				st.observe(stable, canary, stableHist, scoring)
 				mean += math.Exp(st.logE())
 				subsets++
 			}
