@@ -68,7 +68,7 @@ func WithErrors(rate float64) Version {
 	return v
 }
 
-// scenarios are the list: three error regressions, two tail latency
+// Scenarios are the list: three error regressions, two tail latency
 // regressions (median unchanged, p99 up), a healthy canary watched for hours,
 // and low traffic.
 func Scenarios(healthyHours float64, horizon int) []Scenario {
