@@ -96,6 +96,9 @@ type realRun struct {
 	// Ticks counts the runner's ticks from the weight to the Fail.
 	Ticks int
 	Load  loadgen.Stats
+	// Final is the judge's verdict at the end of a run that was not rolled
+	// back, from its last saved state.
+	Final analysis.JudgeVerdict
 }
 
 // mark is the moment of one tick, with the proxy's counters.
@@ -208,6 +211,13 @@ func runOnce(t *testing.T, f faulty, name string, limit time.Duration) realRun {
 		last := markOf(latest)
 		res.ToFail, res.ToRolledBack = last.at.Sub(weighted.at), last.at.Sub(weighted.at)
 		res.RPS, res.CanaryShare = rates(weighted, last)
+		if latest.JudgeState != nil {
+			var j analysis.Judge
+			if err := json.Unmarshal(latest.JudgeState.State, &j); err != nil {
+				t.Fatalf("%s: judge state: %v", name, err)
+			}
+			res.Final = j.Verdict()
+		}
 		return res
 	}
 	if !failed.ok || !rolled.ok {

@@ -33,10 +33,11 @@ const (
 // Both versions answer after 10 ms plus up to 40 ms of uniform jitter. With a
 // sharp latency (the sample app's --latency=2ms alone) the real canary, a
 // process serving a fifth of the requests, answers a fraction of a
-// millisecond slower than stable, and the judge's latency test fails it for
-// that alone, identical or not; the simulator gives both versions one latency
-// distribution, so this test keeps that effect out of the comparison (see
-// bench/detection/README.md, "Validation against real traffic").
+// millisecond slower than stable; the judge's latency margin keeps it from
+// failing a canary for that (TestHealthyTightLatencyIsNotRolledBack), but the
+// simulator gives both versions one latency distribution, so this test keeps
+// the effect out of the comparison (see bench/detection/README.md,
+// "Validation against real traffic").
 //
 // The model of the shell: the judge, primed during the lead pause, is fed
 // the proxy's counters once per tick from the tick that sets the weight, and
