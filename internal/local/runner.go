@@ -209,7 +209,9 @@ func (r *Runner) resume() error {
 	r.rel.Spec.Paused = s.Release.Spec.Paused
 	r.history = s.Checks
 	if err := r.judge.restore(s.JudgeState); err != nil {
-		return err
+		// Evidence saved by another version: the judge starts afresh
+		// rather than the release stalling.
+		r.opts.Logger.Warn("the judge starts afresh", "err", err)
 	}
 	r.opts.Logger.Info("resuming saved release", "phase", r.rel.Status.Phase, "step", r.rel.Status.StepIndex, "weight", r.rel.Status.CanaryWeight)
 	return nil
