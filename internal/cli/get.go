@@ -31,8 +31,9 @@ func newGetCommand(g *globals) *cobra.Command {
 				return listReleases(g, cmd, g.source(cmd, ""))
 			}
 			name := args[0]
+			src := g.source(cmd, name)
 			for {
-				s, live, err := g.source(cmd, name).Get(cmd.Context(), name)
+				s, live, err := src.Get(cmd.Context(), name)
 				if err != nil {
 					return err
 				}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -23,9 +24,20 @@ import (
 // flags, and shows them in the same shape as local ones.
 type kubeReleases struct {
 	flags *genericclioptions.ConfigFlags
+
+	// The client is built once: `get --watch` and the dashboard poll.
+	once sync.Once
+	c    client.Client
+	ns   string
+	err  error
 }
 
 func (k *kubeReleases) client() (client.Client, string, error) {
+	k.once.Do(func() { k.c, k.ns, k.err = k.newClient() })
+	return k.c, k.ns, k.err
+}
+
+func (k *kubeReleases) newClient() (client.Client, string, error) {
 	cfg, err := k.flags.ToRESTConfig()
 	if err != nil {
 		return nil, "", fmt.Errorf("kubeconfig: %w", err)

@@ -79,11 +79,12 @@ type Plan struct {
 	PromoteBy   PromoteMode
 }
 
-// Default values used when the spec leaves them out.
+// Default values used when the spec leaves them out: the API's, so a plan
+// and a defaulted spec never disagree.
 const (
-	DefaultInterval  = time.Minute
-	DefaultThreshold = 5
-	DefaultMaxWeight = 50
+	DefaultInterval  = v1alpha1.DefaultInterval
+	DefaultThreshold = v1alpha1.DefaultThreshold
+	DefaultMaxWeight = v1alpha1.DefaultMaxWeight
 )
 
 // NewPlan expands a (validated) spec. The shorthand stepWeight/stepWeights

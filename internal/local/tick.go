@@ -9,6 +9,7 @@ import (
 	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/analysis"
 	"sluice.dev/sluice/internal/engine"
+	"sluice.dev/sluice/internal/proxy"
 )
 
 // liveWindow is the window of the live figures shown to people.
@@ -133,8 +134,9 @@ func (r *Runner) enqueue(kind string) (string, error) {
 
 // publish refreshes the snapshot, hands it to watchers and saves it.
 func (r *Runner) publish(now time.Time, changed bool) error {
-	stable := r.versionView("stable", now)
-	canary := r.versionView("canary", now)
+	stats, health := r.proxy.Stats(), r.proxy.Health()
+	stable := r.versionView("stable", now, stats.Stable, health.Stable)
+	canary := r.versionView("canary", now, stats.Canary, health.Canary)
 	r.mu.Lock()
 	if len(r.history) == 0 || now.Sub(r.history[len(r.history)-1].Time) >= time.Second {
 		r.history = append(r.history, CheckPoint{Time: now, Weight: r.rel.Status.CanaryWeight, Stable: stable.point(), Canary: canary.point()})
@@ -166,17 +168,13 @@ func (r *Runner) publish(now time.Time, changed bool) error {
 }
 
 // versionView gathers one version's live figures.
-func (r *Runner) versionView(name string, now time.Time) VersionView {
+func (r *Runner) versionView(name string, now time.Time, total proxy.VersionStats, h proxy.VersionHealth) VersionView {
 	inst, spec := r.stable, r.rel.Spec.Workload.Local.Stable
 	weight := 100 - r.rel.Status.CanaryWeight
 	if name == "canary" {
 		inst, spec, weight = r.canary, r.rel.Spec.Workload.Local.Canary, r.rel.Status.CanaryWeight
 	}
 	v := VersionView{Name: name, Version: spec.Version, Weight: weight}
-	h := r.proxy.Health().Stable
-	if name == "canary" {
-		h = r.proxy.Health().Canary
-	}
 	v.Ejected, v.Ejections, v.LastEjectionReason, v.Retries = h.Ejected, h.Ejections, h.LastReason, h.Retries
 	if inst != nil {
 		v.URL, v.PID, v.Revision, v.Ready = urlString(inst.URL()), inst.PID(), inst.Revision(), inst.Ready()
@@ -185,10 +183,6 @@ func (r *Runner) versionView(name string, now time.Time) VersionView {
 		default:
 			v.Running = !inst.Stopped()
 		}
-	}
-	total := r.proxy.Stats().Stable
-	if name == "canary" {
-		total = r.proxy.Stats().Canary
 	}
 	v.Requests = total.Requests
 	if win, span, ok := r.metrics.Window(name, liveWindow, now); ok && win.Requests > 0 && span > 0 {

@@ -58,6 +58,21 @@ func twoDeployments(t *testing.T, cl *cluster, prefix string) string {
 	return ns
 }
 
+// twoHostsRelease is a release of api-stable / api-canary through the
+// twoHostsVS VirtualService; rest is its steps (and any later spec fields).
+func twoHostsRelease(rest string) string {
+	return releaseYAML("api", `  workload:
+    deployments: {stable: api-stable, canary: api-canary}
+  traffic:
+    istio:
+      virtualService: api
+      stable: {host: api-stable}
+      canary: {host: api-canary}
+  strategy:
+    steps:
+`+rest)
+}
+
 const twoHostsVS = `apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: api}
@@ -75,16 +90,7 @@ spec:
 func testTwoServices(t *testing.T, cl *cluster) {
 	ns := twoDeployments(t, cl, "twohosts")
 	cl.createYAML(t, ns, twoHostsVS)
-	cl.createYAML(t, ns, releaseYAML("api", `  workload:
-    deployments: {stable: api-stable, canary: api-canary}
-  traffic:
-    istio:
-      virtualService: api
-      stable: {host: api-stable}
-      canary: {host: api-canary}
-  strategy:
-    steps:
-    - setWeight: 25
+	cl.createYAML(t, ns, twoHostsRelease(`    - setWeight: 25
     - pause: {duration: 1s}
     - setWeight: 75
     - pause: {duration: 1s}
@@ -169,9 +175,18 @@ func testTargetReverted(t *testing.T, cl *cluster) {
 	cl.sluice(t, ns, "set", "image", "api", "app=example/api:2")
 	cl.waitRelease(t, ns, "api", 60*time.Second, "the pause", phaseIs(v1alpha1.PhasePaused))
 	cl.sluice(t, ns, "set", "image", "api", "app=example/api:1") // git revert
-	rel := cl.waitRelease(t, ns, "api", 60*time.Second, "rollback", phaseIs(v1alpha1.PhaseRolledBack))
-	if !strings.Contains(rel.Status.Message, "reverted") {
-		t.Fatalf("message: %s", rel.Status.Message)
+	// RolledBack, and at once Waiting again: the canary is the stable
+	// revision, so there is nothing left to release. The history keeps why.
+	rel := cl.waitRelease(t, ns, "api", 60*time.Second, "rollback", func(r *v1alpha1.Release) bool {
+		return r.Status.Phase == v1alpha1.PhaseRolledBack || r.Status.Phase == v1alpha1.PhaseWaiting && r.Status.Analysis.LastCheckAt == nil && len(r.Status.History) > 3
+	})
+	var reverted, rolledBack bool
+	for _, d := range rel.Status.History {
+		reverted = reverted || d.Reason == "Reverted" && strings.Contains(d.Message, "reverted to the stable revision")
+		rolledBack = rolledBack || d.Reason == "RolledBack"
+	}
+	if !reverted || !rolledBack {
+		t.Fatalf("no revert rollback in the history: %+v", rel.Status.History)
 	}
 	if w := weights(t, cl.getObject(t, vsGVK, ns, "api"), "main"); w["api-primary"] != 100 || w["api-canary"] != 0 {
 		t.Fatalf("weights after revert: %v", w)
@@ -217,16 +232,7 @@ spec:
 func testCLI(t *testing.T, cl *cluster) {
 	ns := twoDeployments(t, cl, "cli")
 	cl.createYAML(t, ns, twoHostsVS)
-	cl.createYAML(t, ns, releaseYAML("api", `  workload:
-    deployments: {stable: api-stable, canary: api-canary}
-  traffic:
-    istio:
-      virtualService: api
-      stable: {host: api-stable}
-      canary: {host: api-canary}
-  strategy:
-    steps:
-    - setWeight: 10
+	cl.createYAML(t, ns, twoHostsRelease(`    - setWeight: 10
     - pause: {}
     - setWeight: 50
     - pause: {}
@@ -262,16 +268,7 @@ func testCLI(t *testing.T, cl *cluster) {
 func testRestart(t *testing.T, cl *cluster) {
 	ns := twoDeployments(t, cl, "restart")
 	cl.createYAML(t, ns, twoHostsVS)
-	cl.createYAML(t, ns, releaseYAML("api", `  workload:
-    deployments: {stable: api-stable, canary: api-canary}
-  traffic:
-    istio:
-      virtualService: api
-      stable: {host: api-stable}
-      canary: {host: api-canary}
-  strategy:
-    steps:
-    - setWeight: 20
+	cl.createYAML(t, ns, twoHostsRelease(`    - setWeight: 20
     - setWeight: 40
     - pause: {}
     - setWeight: 80
@@ -296,16 +293,7 @@ func testRestart(t *testing.T, cl *cluster) {
 // Stalled with the field path, and carries on once it exists.
 func testStalled(t *testing.T, cl *cluster) {
 	ns := twoDeployments(t, cl, "stalled")
-	cl.createYAML(t, ns, releaseYAML("api", `  workload:
-    deployments: {stable: api-stable, canary: api-canary}
-  traffic:
-    istio:
-      virtualService: api
-      stable: {host: api-stable}
-      canary: {host: api-canary}
-  strategy:
-    steps:
-    - setWeight: 50
+	cl.createYAML(t, ns, twoHostsRelease(`    - setWeight: 50
 `))
 	rel := cl.waitRelease(t, ns, "api", 30*time.Second, "Stalled", func(r *v1alpha1.Release) bool {
 		c := meta.FindStatusCondition(r.Status.Conditions, v1alpha1.ConditionStalled)

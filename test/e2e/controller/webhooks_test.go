@@ -44,16 +44,7 @@ func testWebhooks(t *testing.T, cl *cluster) {
 
 	ns := twoDeployments(t, cl, "hooks")
 	cl.createYAML(t, ns, twoHostsVS)
-	cl.createYAML(t, ns, releaseYAML("api", `  workload:
-    deployments: {stable: api-stable, canary: api-canary}
-  traffic:
-    istio:
-      virtualService: api
-      stable: {host: api-stable}
-      canary: {host: api-canary}
-  strategy:
-    steps:
-    - setWeight: 30
+	cl.createYAML(t, ns, twoHostsRelease(`    - setWeight: 30
   webhooks:
   - {name: gate, type: confirm-promotion, url: "`+srv.URL+`/gate", timeout: 2s}
   - {name: events, type: event, url: "`+srv.URL+`/events"}
