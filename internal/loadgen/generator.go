@@ -180,6 +180,9 @@ loop:
 		}
 		due := int64(now.Sub(start).Seconds()*g.cfg.Rate) + 1
 		for ; issued < due; issued++ {
+			if ctx.Err() != nil {
+				break loop // stopped while the timer fired: send nothing more
+			}
 			select {
 			case sem <- struct{}{}:
 				g.add(func(s *Stats) { s.Sent++; s.InFlight++ })
