@@ -20,6 +20,7 @@ const (
 	DefaultStableVersion  = "stable"
 	DefaultCanaryVersion  = "canary"
 	DefaultWebhookTimeout = 10 * time.Second
+	DefaultAlertTimeout   = 10 * time.Second
 )
 
 // Default fills the optional fields left empty, so that what the engine,
@@ -71,6 +72,18 @@ func (r *Release) Default() {
 		}
 	}
 
+	for i := range s.Alerts {
+		a := &s.Alerts[i]
+		if a.Severity == "" {
+			a.Severity = AlertInfo
+		}
+		if a.Timeout == nil {
+			a.Timeout = &metav1.Duration{Duration: DefaultAlertTimeout}
+		}
+		if a.URLSecretRef != nil && a.URLSecretRef.Key == "" {
+			a.URLSecretRef.Key = DefaultAlertSecretKey
+		}
+	}
 	for i := range s.Webhooks {
 		if s.Webhooks[i].Timeout == nil {
 			s.Webhooks[i].Timeout = &metav1.Duration{Duration: DefaultWebhookTimeout}

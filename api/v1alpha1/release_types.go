@@ -57,6 +57,14 @@ type ReleaseSpec struct {
 	// +listMapKey=name
 	Webhooks []Webhook `json:"webhooks,omitempty"`
 
+	// Alerts send every phase change and each failed check, with its
+	// reason, to Slack, Teams, Discord or a JSON webhook.
+	// +optional
+	// +kubebuilder:validation:MaxItems=10
+	// +listType=map
+	// +listMapKey=name
+	Alerts []Alert `json:"alerts,omitempty"`
+
 	// Paused holds the release at its current step until it is set back to
 	// false; analysis keeps running so a bad canary is still rolled back.
 	// +optional

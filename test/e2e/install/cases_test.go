@@ -126,6 +126,26 @@ var refusedCases = map[string]struct {
 		patch: manyWebhooks(),
 		want:  []refusal{{"spec.webhooks", "must have at most 20 items"}},
 	},
+	"an alert with an unknown provider": {
+		patch: `spec: {alerts: [{name: chat, provider: mattermost, url: "https://chat.test/hook"}]}`,
+		want:  []refusal{{"spec.alerts[0].provider", `Unsupported value: "mattermost"`}},
+	},
+	"an alert with both url and urlSecretRef": {
+		patch: `spec: {alerts: [{name: chat, provider: slack, url: "https://hooks.slack.test/x", urlSecretRef: {name: slack}}]}`,
+		want:  []refusal{{"spec.alerts[0]", "exactly one of url or urlSecretRef must be set"}},
+	},
+	"an alert with neither url nor urlSecretRef": {
+		patch: `spec: {alerts: [{name: chat, provider: teams}]}`,
+		want:  []refusal{{"spec.alerts[0]", "exactly one of url or urlSecretRef must be set"}},
+	},
+	"an alert URL without a scheme": {
+		patch: `spec: {alerts: [{name: chat, provider: discord, url: "discord.test/api/webhooks/1"}]}`,
+		want:  []refusal{{"spec.alerts[0].url", "should match '^https?://'"}},
+	},
+	"an alert with an unknown severity": {
+		patch: `spec: {alerts: [{name: chat, provider: webhook, url: "https://a.test/", severity: critical}]}`,
+		want:  []refusal{{"spec.alerts[0].severity", `Unsupported value: "critical"`}},
+	},
 	"a judge alpha above 0.5": {
 		patch: `spec: {analysis: {judge: {alpha: 0.9}}}`,
 		want:  []refusal{{"spec.analysis.judge.alpha", "should be less than or equal to 0.5"}},

@@ -1,0 +1,88 @@
+package v1alpha1
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// The CRD's MaxItems for spec.alerts.
+const maxAlerts = 10
+
+// validateAlerts checks the receivers. Messages never repeat a URL: it
+// usually carries the receiver's secret token, and errors end up in
+// Events, logs and CI output.
+func validateAlerts(alerts []Alert, local bool, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	errs = appendErr(errs, tooMany(p, len(alerts), maxAlerts, "alerts"))
+	first := map[string]int{}
+	for i := range alerts {
+		a, ap := &alerts[i], p.Index(i)
+		np := ap.Child("name")
+		switch {
+		case a.Name == "":
+			errs = append(errs, field.Required(np, "must be set"))
+		case len(validation.IsDNS1123Label(a.Name)) > 0:
+			errs = append(errs, field.Invalid(np, a.Name, fmt.Sprintf("%q is not a valid alert name: %s", a.Name, labelRule)))
+		}
+		if j, dup := first[a.Name]; dup && a.Name != "" {
+			errs = append(errs, duplicate(np, a.Name, "used by", p.Index(j)))
+		} else {
+			first[a.Name] = i
+		}
+
+		pp := ap.Child("provider")
+		switch {
+		case a.Provider == "":
+			errs = append(errs, field.Required(pp, "must be set: one of "+alertProviderList()))
+		case !slices.Contains(AlertProviders, a.Provider):
+			errs = append(errs, &field.Error{Type: field.ErrorTypeNotSupported, Field: pp.String(), BadValue: string(a.Provider),
+				Detail: fmt.Sprintf("%q is not an alert provider; use %s", a.Provider, alertProviderList())})
+		}
+
+		errs = append(errs, validateAlertURL(a, local, ap)...)
+
+		if a.Severity != "" && !slices.Contains(AlertSeverities, a.Severity) {
+			errs = append(errs, &field.Error{Type: field.ErrorTypeNotSupported, Field: ap.Child("severity").String(), BadValue: string(a.Severity),
+				Detail: fmt.Sprintf("%q is not a severity; use info, warn or error", a.Severity)})
+		}
+		errs = appendErr(errs, positiveDuration(ap.Child("timeout"), a.Timeout))
+	}
+	return errs
+}
+
+func validateAlertURL(a *Alert, local bool, ap *field.Path) field.ErrorList {
+	up, sp := ap.Child("url"), ap.Child("urlSecretRef")
+	switch {
+	case a.URL != "" && a.URLSecretRef != nil:
+		return field.ErrorList{field.Invalid(ap, field.OmitValueType{}, "set url or urlSecretRef, not both")}
+	case a.URLSecretRef != nil && local:
+		return field.ErrorList{field.Invalid(sp, a.URLSecretRef.Name, "local releases read no Secrets; give the url itself")}
+	case a.URLSecretRef != nil:
+		var errs field.ErrorList
+		if a.URLSecretRef.Name == "" {
+			errs = append(errs, field.Required(sp.Child("name"), "must name a Secret in the release's namespace"))
+		} else if len(validation.IsDNS1123Subdomain(a.URLSecretRef.Name)) > 0 {
+			errs = append(errs, field.Invalid(sp.Child("name"), a.URLSecretRef.Name, fmt.Sprintf("%q is not a valid Secret name", a.URLSecretRef.Name)))
+		}
+		return errs
+	case a.URL == "":
+		return field.ErrorList{field.Required(up, "must be set (or urlSecretRef), such as https://hooks.slack.com/services/...")}
+	}
+	if u, err := url.Parse(a.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		// The URL is not repeated: it may hold the receiver's token.
+		return field.ErrorList{field.Invalid(up, field.OmitValueType{}, "is not an absolute http:// or https:// URL")}
+	}
+	return nil
+}
+
+func alertProviderList() string {
+	names := make([]string, len(AlertProviders))
+	for i, p := range AlertProviders {
+		names[i] = string(p)
+	}
+	return orList(names)
+}
