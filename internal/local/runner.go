@@ -15,6 +15,7 @@ import (
 	"k8s.io/utils/clock"
 
 	"sluice.dev/sluice/api/v1alpha1"
+	"sluice.dev/sluice/internal/alerts"
 	"sluice.dev/sluice/internal/analysis"
 	"sluice.dev/sluice/internal/engine"
 	"sluice.dev/sluice/internal/metrics/proxysource"
@@ -46,6 +47,8 @@ type Options struct {
 	OnUpdate func(*Snapshot)
 	// OnEvent is called for each engine decision.
 	OnEvent func(engine.Event)
+	// Alerts sends spec.alerts; default a Dispatcher that logs to Logger.
+	Alerts *alerts.Dispatcher
 }
 
 // Runner runs one release locally.
@@ -75,6 +78,9 @@ type Runner struct {
 	// canaryEjections is the proxy's count of canary ejections last seen.
 	canaryEjections uint64
 	proxyURL        string
+
+	alerts    *alerts.Dispatcher
+	alertCfgs []alerts.Config
 }
 
 // New prepares a runner for a validated, defaulted release.
@@ -113,6 +119,10 @@ func New(rel *v1alpha1.Release, opts Options) (*Runner, error) {
 		plan:      engine.NewPlan(rel.Spec, engine.PromoteShiftToCanary),
 		path:      StatePath(opts.StateDir, rel.Name),
 		judge:     newJudgeRunner(rel.Spec.Analysis.Judge),
+		alerts:    opts.Alerts,
+	}
+	if err := r.setUpAlerts(); err != nil {
+		return nil, err
 	}
 	return r, nil
 }
@@ -131,6 +141,7 @@ func (r *Runner) Run(ctx context.Context) error {
 	if r.rel.Status.Phase.Terminal() {
 		return r.result()
 	}
+	defer r.drainAlerts(ctx) // last: after the versions have stopped
 
 	r.driver = local.New(local.Options{Logger: log, Stdout: r.opts.Stdout, Stderr: r.opts.Stderr})
 	defer func() {

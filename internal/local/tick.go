@@ -63,6 +63,7 @@ func (r *Runner) tick(ctx context.Context) error {
 			r.opts.OnEvent(ev)
 		}
 	}
+	r.alert(ctx, res.Events, now)
 	if err := r.act(ctx, res.Desired); err != nil {
 		return err
 	}
