@@ -46,5 +46,19 @@ func builtinTemplate(name string, withVersion bool) string {
 	return ""
 }
 
+// MetricRequestRate is the requests per second a version receives. It is
+// not a check (a rate has no threshold that means healthy): the dashboard
+// charts it next to the checks' metrics, from the same selector.
+const MetricRequestRate = "request-rate"
+
+// chartTemplate is the query template of a metric only charts use, or ""
+// when name is not one.
+func chartTemplate(name string, withVersion bool) string {
+	if name == MetricRequestRate {
+		return `sum(rate(` + istioRequests + `{` + selector(withVersion) + `}[{{ window }}]))`
+	}
+	return ""
+}
+
 // isBuiltin reports whether name needs no query of its own.
 func isBuiltin(name string) bool { return builtinTemplate(name, false) != "" }

@@ -176,6 +176,57 @@ func TestPrometheusEndToEnd(t *testing.T) {
 			t.Fatalf("Check = %s: %s; want a failed success rate", res.Verdict, res.Reason)
 		}
 	})
+	t.Run("range", func(t *testing.T) {
+		// The exporter was first scraped a moment ago: wait until the last
+		// three seconds all have data.
+		var r promv1.Range
+		for i := 0; ; i++ {
+			end := time.Now()
+			r = AlignedRange(end.Add(-3*time.Second), end, time.Second)
+			pts, err := src.Range(ctx, v1alpha1.MetricRequestSuccessRate, "stable", testWindow, r)
+			if err == nil && len(pts) >= 3 {
+				break
+			}
+			if i == 50 {
+				t.Fatalf("Range over the last 3s: %d points, %v", len(pts), err)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		for metric, want := range map[string]struct{ canary, stable, tol float64 }{
+			v1alpha1.MetricRequestSuccessRate: {95, 100, 0.01},
+			v1alpha1.MetricRequestDuration:    {235, 9.95, 0.5},
+		} {
+			for version, w := range map[string]float64{"canary": want.canary, "stable": want.stable} {
+				pts, err := src.Range(ctx, metric, version, testWindow, r)
+				if err != nil {
+					t.Fatalf("Range(%s, %s): %v", metric, version, err)
+				}
+				if len(pts) < 3 {
+					t.Fatalf("Range(%s, %s) = %d points over %v at 1s, want at least 3", metric, version, len(pts), r.End.Sub(r.Start))
+				}
+				for _, p := range pts {
+					if p.Value == nil {
+						t.Fatalf("Range(%s, %s): no data at %v", metric, version, p.Time)
+					}
+					near(t, metric+" "+version+" at "+p.Time.Format(time.TimeOnly), *p.Value, w, want.tol)
+				}
+			}
+		}
+		// Each scrape, once a second, adds 100 requests for either version;
+		// a window shorter than the exporter's life, as rate() divides by it.
+		pts, err := src.Range(ctx, MetricRequestRate, "canary", 3*time.Second, r)
+		if err != nil || len(pts) == 0 || pts[len(pts)-1].Value == nil {
+			t.Fatalf("Range(request rate) = %v, %v", pts, err)
+		}
+		near(t, "canary request rate", *pts[len(pts)-1].Value, 100, 20)
+		ghost, err := New(p.API, Target{Namespace: "shop", Stable: shop.Stable, Canary: Workload{Name: "api-ghost"}}, nil, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pts, err := ghost.Range(ctx, v1alpha1.MetricRequestSuccessRate, "canary", testWindow, r); err != nil || pts != nil {
+			t.Fatalf("Range of an unknown workload = %v, %v; want no data", pts, err)
+		}
+	})
 	t.Run("no data", func(t *testing.T) {
 		for name, target := range map[string]Target{
 			"idle workload":     {Namespace: "shop", Stable: shop.Stable, Canary: Workload{Name: "api-idle"}},

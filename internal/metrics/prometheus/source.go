@@ -162,6 +162,9 @@ func (s *Source) Query(metric, version string, window time.Duration) (string, er
 	if !ok {
 		src := builtinTemplate(metric, w.Subset != "")
 		if src == "" {
+			src = chartTemplate(metric, w.Subset != "")
+		}
+		if src == "" {
 			return "", fmt.Errorf("prometheus: unknown metric %q: not built in and no query given", metric)
 		}
 		if t, err = compileTemplate(src); err != nil {
