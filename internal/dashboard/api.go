@@ -86,14 +86,16 @@ func (s *Server) get(ctx context.Context, key string) (*ReleaseView, error) {
 	if err := s.validKey(key); err != nil {
 		return nil, err
 	}
-	snap, live, err := s.src.Get(ctx, key)
+	snap, live, notes, err := s.getSnapshot(ctx, key)
 	if err != nil {
 		return nil, fmt.Errorf("release %s: %w", key, err)
 	}
 	if snap == nil {
 		return nil, fmt.Errorf("release %s: %w", key, local.ErrNoState)
 	}
-	return newView(key, snap, live), nil
+	v := newView(key, snap, live)
+	v.Notes = notes
+	return v, nil
 }
 
 // errBadName refuses names that could reach outside the source (a path in

@@ -35,6 +35,9 @@ type ReleaseView struct {
 	HealthReason string   `json:"healthReason,omitempty"`
 	Plan         []Step   `json:"plan"`
 	Objects      []Object `json:"objects,omitempty"`
+	// Notes say what the Source could not show, such as metrics it failed
+	// to read: the charts are then gaps, not a healthy release.
+	Notes []string `json:"notes,omitempty"`
 	// Delta is set on a live stream's update whose Checks hold only the
 	// points newer than the previous message's; ChecksFrom is then the
 	// time of the oldest point still kept.

@@ -50,7 +50,9 @@
         h("div", { class: "side canary" }, "canary", id("weight", "b"))),
       h("section", { class: "card" }, h("h2", { text: "Steps" }), id("timeline", "ol", { class: "timeline" })),
       h("div", { class: "grid2" }, id("version-stable", "section", { class: "card version stable" }), id("version-canary", "section", { class: "card version canary" })),
-      h("section", { class: "card" }, h("h2", { text: "Over the release" }), h("div", { class: "charts" }, charts.map((c) => c.box))),
+      h("section", { class: "card" }, h("h2", { text: "Over the release" }),
+        id("notes", "div", { class: "notice", "data-kind": "info", role: "note", hidden: true }),
+        h("div", { class: "charts" }, charts.map((c) => c.box))),
       h("div", { class: "grid2" },
         id("analysis", "section", { class: "card" }),
         id("details", "section", { class: "card" })),
@@ -140,6 +142,7 @@
       renderActions(v);
       renderTimeline(v);
       for (const name of ["stable", "canary"]) renderVersion(el["version-" + name], name, (v.versions || []).find((x) => x.name === name), rel);
+      renderNotes(v.notes || []);
       renderCharts(v);
       renderAnalysis(v);
       renderDetails(v);
@@ -176,6 +179,13 @@
           ver.url ? [h("dt", { text: "at" }), h("dd", { class: "mono", text: ver.url, title: ver.url })] : null,
           ver.pid ? [h("dt", { text: "pid" }), h("dd", { class: "mono", text: String(ver.pid) })] : null),
       );
+    }
+
+    // Notes say what could not be shown (metrics unreachable): gaps in
+    // the charts are then not mistaken for a quiet release.
+    function renderNotes(notes) {
+      el.notes.hidden = notes.length === 0;
+      fill(el.notes, ...notes.map((n) => h("div", { text: n })));
     }
 
     function renderCharts(v) {
