@@ -10,12 +10,15 @@ import (
 
 	"sluice.dev/sluice/internal/dashboard"
 	"sluice.dev/sluice/internal/local"
+	"sluice.dev/sluice/internal/metrics/prometheus"
 )
 
 func newDashboardCommand(g *globals) *cobra.Command {
 	var (
 		addr, token, tokenFile string
 		readOnly, allowRemote  bool
+		allNamespaces          bool
+		prometheusURL          string
 	)
 	cmd := &cobra.Command{
 		Use:   "dashboard",
@@ -44,7 +47,13 @@ Promote, abort, pause and resume need the token printed at start (or given with
 			if readOnly {
 				token = ""
 			}
-			return serveDashboard(cmd.Context(), g, g.source(cmd, ""), addr, token, "", allowRemote)
+			src, namespaced, err := dashboardSource(cmd, g, allNamespaces, prometheusURL)
+			if err != nil {
+				return err
+			}
+			return serveDashboard(cmd.Context(), g, src, dashboard.Options{
+				Token: token, AllowRemote: allowRemote, Namespaced: namespaced, Logger: g.logger(),
+			}, addr, "")
 		},
 	}
 	f := cmd.Flags()
@@ -53,12 +62,42 @@ Promote, abort, pause and resume need the token printed at start (or given with
 	f.StringVar(&tokenFile, "token-file", "", "read the token from a file (a mounted Secret)")
 	f.BoolVar(&readOnly, "read-only", false, "no buttons: the page only shows")
 	f.BoolVar(&allowRemote, "allow-remote", false, "listen on a non-loopback address")
+	f.BoolVarP(&allNamespaces, "all-namespaces", "A", false, "show the cluster's releases of every namespace (as kubectl -A)")
+	f.StringVar(&prometheusURL, "prometheus-url", "", "Prometheus to chart cluster releases from, instead of each release's spec.analysis.prometheus.address (e.g. a port-forward: http://127.0.0.1:9090)")
 	return cmd
 }
 
+// dashboardSource picks the dashboard's releases: the local ones or the
+// cluster's, of one namespace or, with -A, all (keys then carry the
+// namespace).
+func dashboardSource(cmd *cobra.Command, g *globals, allNamespaces bool, prometheusURL string) (dashboard.Source, bool, error) {
+	var src releaseSource
+	switch {
+	case allNamespaces && g.forceLocal:
+		return nil, false, fmt.Errorf("--all-namespaces is for releases in a cluster, not --local ones")
+	case allNamespaces:
+		src = &kubeReleases{flags: g.kube}
+	default:
+		src = g.source(cmd, "")
+	}
+	k, ok := src.(*kubeReleases)
+	if !ok {
+		if prometheusURL != "" {
+			return nil, false, fmt.Errorf("--prometheus-url is for releases in a cluster; local releases measure their own traffic")
+		}
+		return src, false, nil
+	}
+	if prometheusURL != "" {
+		if _, err := prometheus.NewClient(prometheusURL, nil); err != nil {
+			return nil, false, fmt.Errorf("--prometheus-url: %w", err)
+		}
+	}
+	return &kubeDashboard{rel: k, all: allNamespaces, charts: newKubeCharts(prometheusURL, g.logger())}, allNamespaces, nil
+}
+
 // serveDashboard runs a dashboard until ctx ends, printing its URL.
-func serveDashboard(ctx context.Context, g *globals, src dashboard.Source, addr, token, release string, allowRemote bool) error {
-	srv, err := dashboard.New(src, dashboard.Options{Token: token, AllowRemote: allowRemote, Logger: g.logger()})
+func serveDashboard(ctx context.Context, g *globals, src dashboard.Source, opts dashboard.Options, addr, release string) error {
+	srv, err := dashboard.New(src, opts)
 	if err != nil {
 		return fmt.Errorf("dashboard: %w", err)
 	}
@@ -66,7 +105,7 @@ func serveDashboard(ctx context.Context, g *globals, src dashboard.Source, addr,
 	if err != nil {
 		return fmt.Errorf("dashboard: %w", err)
 	}
-	fmt.Fprintf(g.out, "Sluice dashboard: %s\n", dashboard.URL(ln.Addr(), release, token))
+	fmt.Fprintf(g.out, "Sluice dashboard: %s\n", dashboard.URL(ln.Addr(), release, opts.Token))
 	if err := srv.Serve(ctx, ln); err != nil && ctx.Err() == nil {
 		return fmt.Errorf("dashboard: %w", err)
 	}

@@ -62,38 +62,52 @@ func (k *kubeReleases) newClient() (client.Client, string, error) {
 
 // Get reads a Release and its Deployments.
 func (k *kubeReleases) Get(ctx context.Context, name string) (*local.Snapshot, bool, error) {
-	c, ns, err := k.client()
+	_, ns, err := k.client()
 	if err != nil {
 		return nil, false, err
 	}
+	s, err := k.getIn(ctx, ns, name)
+	return s, err == nil, err
+}
+
+// getIn reads a Release of namespace ns and its Deployments.
+func (k *kubeReleases) getIn(ctx context.Context, ns, name string) (*local.Snapshot, error) {
+	c, _, err := k.client()
+	if err != nil {
+		return nil, err
+	}
 	var rel v1alpha1.Release
 	if err := c.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, &rel); err != nil {
-		return nil, false, fmt.Errorf("release %s/%s: %w", ns, name, err)
+		return nil, fmt.Errorf("release %s/%s: %w", ns, name, err)
 	}
-	return kubeSnapshot(ctx, c, &rel), true, nil
+	return kubeSnapshot(ctx, c, &rel), nil
 }
 
 // kubeSnapshot shows a cluster release like a local one: the two
 // Deployments as its versions.
 func kubeSnapshot(ctx context.Context, c client.Client, rel *v1alpha1.Release) *local.Snapshot {
-	s := &local.Snapshot{Release: *rel, UpdatedAt: time.Now()}
-	stable, canary := deploymentNames(rel)
-	for _, v := range []struct{ name, deploy, rev string }{
-		{"stable", stable, rel.Status.StableRevision},
-		{"canary", canary, rel.Status.CanaryRevision},
-	} {
-		view := local.VersionView{Name: v.name, Version: v.deploy, Revision: v.rev}
-		view.Weight = rel.Status.CanaryWeight
-		if v.name == "stable" {
-			view.Weight = 100 - rel.Status.CanaryWeight
-		}
+	s := listSnapshot(rel)
+	for i := range s.Versions {
+		view := &s.Versions[i]
 		var d appsv1.Deployment
-		if v.deploy != "" && c.Get(ctx, types.NamespacedName{Namespace: rel.Namespace, Name: v.deploy}, &d) == nil {
+		if view.Version != "" && c.Get(ctx, types.NamespacedName{Namespace: rel.Namespace, Name: view.Version}, &d) == nil {
 			view.URL = fmt.Sprintf("deployment/%s %d/%d ready", d.Name, d.Status.ReadyReplicas, ptrOr(d.Spec.Replicas, 1))
 			view.Ready = d.Status.ReadyReplicas > 0 && d.Status.ReadyReplicas == ptrOr(d.Spec.Replicas, 1)
 			view.Running = ptrOr(d.Spec.Replicas, 1) > 0
 		}
-		s.Versions = append(s.Versions, view)
+	}
+	return s
+}
+
+// listSnapshot shows a cluster release from its object alone: the
+// versions' Deployments, revisions and weights as its status says, so a
+// list costs one request however many releases there are.
+func listSnapshot(rel *v1alpha1.Release) *local.Snapshot {
+	s := &local.Snapshot{Release: *rel, UpdatedAt: time.Now()}
+	stable, canary := deploymentNames(rel)
+	s.Versions = []local.VersionView{
+		{Name: "stable", Version: stable, Revision: rel.Status.StableRevision, Weight: 100 - rel.Status.CanaryWeight},
+		{Name: "canary", Version: canary, Revision: rel.Status.CanaryRevision, Weight: rel.Status.CanaryWeight},
 	}
 	return s
 }
@@ -118,7 +132,17 @@ func ptrOr(p *int32, def int32) int32 {
 
 // List returns the releases of the namespace.
 func (k *kubeReleases) List(ctx context.Context) ([]*local.Snapshot, error) {
-	c, ns, err := k.client()
+	_, ns, err := k.client()
+	if err != nil {
+		return nil, err
+	}
+	return k.listIn(ctx, ns)
+}
+
+// listIn returns the releases of namespace ns, or of all namespaces when
+// ns is empty, from one request.
+func (k *kubeReleases) listIn(ctx context.Context, ns string) ([]*local.Snapshot, error) {
+	c, _, err := k.client()
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +152,7 @@ func (k *kubeReleases) List(ctx context.Context) ([]*local.Snapshot, error) {
 	}
 	out := make([]*local.Snapshot, 0, len(list.Items))
 	for i := range list.Items {
-		out = append(out, &local.Snapshot{Release: list.Items[i], UpdatedAt: time.Now()})
+		out = append(out, listSnapshot(&list.Items[i]))
 	}
 	return out, nil
 }
@@ -136,7 +160,16 @@ func (k *kubeReleases) List(ctx context.Context) ([]*local.Snapshot, error) {
 // Command sets spec.paused for pause/resume, and the command annotation for
 // the others, with a merge patch of just those fields.
 func (k *kubeReleases) Command(ctx context.Context, name, command string) (string, error) {
-	c, ns, err := k.client()
+	_, ns, err := k.client()
+	if err != nil {
+		return "", err
+	}
+	return k.commandIn(ctx, ns, name, command)
+}
+
+// commandIn is Command for a release of namespace ns.
+func (k *kubeReleases) commandIn(ctx context.Context, ns, name, command string) (string, error) {
+	c, _, err := k.client()
 	if err != nil {
 		return "", err
 	}
