@@ -41,8 +41,9 @@ func TestConfigsFromSpec(t *testing.T) {
 			},
 		},
 		"none": {want: []Config{}},
-		"unknown provider names its field": {
+		"unknown provider names its field; the good ones are kept": {
 			specs:   []v1alpha1.Alert{{Name: "a", Provider: "slack", URL: "https://a.test/"}, {Name: "b", Provider: "pager", URL: "https://b.test/"}},
+			want:    []Config{{Name: "a", Provider: ProviderSlack, URL: "https://a.test/", MinSeverity: SeverityInfo, Timeout: DefaultTimeout}},
 			wantErr: `spec.alerts[1].provider: unknown provider "pager"`,
 		},
 		"a Secret that cannot be read": {
@@ -63,16 +64,15 @@ func TestConfigsFromSpec(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			got, err := ConfigsFromSpec(context.Background(), tc.specs, tc.resolve)
-			if tc.wantErr != "" {
+			switch {
+			case tc.wantErr != "":
 				if err == nil || !strings.HasPrefix(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tc.wantErr)
 				}
 				if strings.Contains(err.Error(), "TOKEN9") || strings.Contains(err.Error(), "/T/B/secret") {
 					t.Errorf("error shows the URL: %v", err)
 				}
-				return
-			}
-			if err != nil {
+			case err != nil:
 				t.Fatal(err)
 			}
 			if len(got) != len(tc.want) {

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/go-logr/logr"
 	"github.com/spf13/cobra"
@@ -19,6 +21,7 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"sluice.dev/sluice/api/v1alpha1"
+	"sluice.dev/sluice/internal/alerts"
 	"sluice.dev/sluice/internal/controller"
 	"sluice.dev/sluice/internal/hooks"
 	"sluice.dev/sluice/internal/telemetry"
@@ -102,7 +105,9 @@ func runController(cmd *cobra.Command, g *globals, o controllerOptions) error {
 	if err != nil {
 		return fmt.Errorf("metrics: %w", err)
 	}
+	dispatcher := &alerts.Dispatcher{Logger: log}
 	r := &controller.Reconciler{
+		Alerts:    &controller.ClusterAlerts{Dispatcher: dispatcher, Reader: mgr.GetAPIReader()},
 		Telemetry: rec,
 		Client:    mgr.GetClient(),
 		Reader:    mgr.GetAPIReader(),
@@ -122,7 +127,15 @@ func runController(cmd *cobra.Command, g *globals, o controllerOptions) error {
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
 		return fmt.Errorf("ready check: %w", err)
 	}
-	if err := mgr.Start(cmd.Context()); err != nil {
+	err = mgr.Start(cmd.Context())
+	// The last decisions' alerts (a rollback, often) leave before exit,
+	// within a bound.
+	drainCtx, cancel := context.WithTimeout(context.WithoutCancel(cmd.Context()), 5*time.Second)
+	defer cancel()
+	if werr := dispatcher.Wait(drainCtx); werr != nil {
+		log.Warn("alerts not sent before exit", "err", werr)
+	}
+	if err != nil {
 		return fmt.Errorf("controller: %w", err)
 	}
 	return nil

@@ -9,6 +9,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -40,6 +42,8 @@ type Reconciler struct {
 	MaxTick time.Duration
 	// Telemetry records Sluice's own metrics; nil records nothing.
 	Telemetry *telemetry.Recorder
+	// Alerts sends spec.alerts; nil sends nothing.
+	Alerts Alerter
 }
 
 // Reconcile observes, decides, acts and records for one release.
@@ -124,6 +128,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	}
 	r.runEventHooks(ctx, rel, res)
 	rel.Status = res.Status
+	r.alert(ctx, &stored, rel, res.Events, t.obs.Now)
 	r.Telemetry.Observe(rel, res.Events, t.obs.Now)
 	return ctrl.Result{RequeueAfter: r.next(t.plan, res.Status, t.obs.Now)}, nil
 }
@@ -187,11 +192,19 @@ func (r *Reconciler) stall(ctx context.Context, stored *v1alpha1.Release, reason
 	st := *stored.Status.DeepCopy()
 	st.ObservedGeneration = stored.Generation
 	st.Message = msg
-	setStalled(&st, true, reason, msg, r.Clock.Now())
+	now := r.Clock.Now()
+	was := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionStalled)
+	setStalled(&st, true, reason, msg, now)
 	if err := r.saveStatus(ctx, stored, st); err != nil {
 		return err
 	}
 	r.Recorder.Eventf(stored, nil, corev1.EventTypeWarning, reason, "Validate", "%s", msg)
+	if was == nil || was.Status != metav1.ConditionTrue || was.Message != msg {
+		// News once per new stall, not at every retry.
+		rel := stored.DeepCopy()
+		rel.Status = st
+		r.alert(ctx, stored, rel, []engine.Event{{Reason: reason, Message: msg, Warning: true}}, now)
+	}
 	return nil
 }
 

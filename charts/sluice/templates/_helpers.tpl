@@ -74,6 +74,11 @@ rules as config/rbac/role.yaml (test/e2e/install compares them).
 - apiGroups: [""]
   resources: ["services"]
   verbs: ["get", "list", "watch", "create", "update", "patch"]
+# Alert receivers' URLs (spec.alerts[].urlSecretRef): read one by name
+# when there is news; never listed or watched.
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get"]
 # An Event for every decision, through either events API.
 - apiGroups: [""]
   resources: ["events"]
