@@ -42,6 +42,11 @@ func (k *kubeReleases) newClient() (client.Client, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("kubeconfig: %w", err)
 	}
+	// client-go's default of 5 requests a second throttles a dashboard
+	// that polls a release and its Deployments; kubectl allows 50.
+	if cfg.QPS == 0 {
+		cfg.QPS, cfg.Burst = 50, 100
+	}
 	ns, _, err := k.flags.ToRawKubeConfigLoader().Namespace()
 	if err != nil {
 		return nil, "", fmt.Errorf("kubeconfig namespace: %w", err)

@@ -44,15 +44,21 @@ func RangeStep(span, minStep time.Duration, maxPoints int) time.Duration {
 	return (want + day - 1) / day * day
 }
 
-// AlignedRange is the range from start to end at step, with its first
-// instant at a multiple of step since the epoch: the same instants for
-// every query of that step, whenever it runs.
+// AlignedRange is the range from start to end at step, its instants the
+// multiples of step since the epoch within [start, end]: the same instants
+// for every query of that step, whenever it runs. A span shorter than a
+// step is the one instant end, to the second (instants in whole seconds
+// come back from Prometheus exactly as sent).
 func AlignedRange(start, end time.Time, step time.Duration) promv1.Range {
 	from := start.Truncate(step)
-	if end.Before(from) {
-		end = from
+	if from.Before(start) {
+		from = from.Add(step)
 	}
-	return promv1.Range{Start: from, End: end.Truncate(time.Second), Step: step}
+	if from.After(end) {
+		end = end.Truncate(time.Second)
+		return promv1.Range{Start: end, End: end, Step: step}
+	}
+	return promv1.Range{Start: from, End: end, Step: step}
 }
 
 // Range runs the metric's query for version ("stable" or "canary") at each

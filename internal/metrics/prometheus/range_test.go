@@ -63,15 +63,22 @@ func TestRangeStep(t *testing.T) {
 
 func TestAlignedRange(t *testing.T) {
 	start := time.Date(2026, 5, 1, 12, 0, 7, 300e6, time.UTC)
-	r := AlignedRange(start, start.Add(time.Minute), 5*time.Second)
-	if want := time.Date(2026, 5, 1, 12, 0, 5, 0, time.UTC); !r.Start.Equal(want) {
-		t.Errorf("start %v, want %v", r.Start, want)
+	tm := func(sec int, ms int) time.Time { return time.Date(2026, 5, 1, 12, 0, sec, ms*1e6, time.UTC) }
+	tests := map[string]struct {
+		start, end time.Time
+		step       time.Duration
+		want       promv1.Range
+	}{
+		"first instant on the grid, within": {start: start, end: tm(59, 0), step: 5 * time.Second, want: promv1.Range{Start: tm(10, 0), End: tm(59, 0), Step: 5 * time.Second}},
+		"a start on the grid is kept":       {start: tm(10, 0), end: tm(20, 0), step: 5 * time.Second, want: promv1.Range{Start: tm(10, 0), End: tm(20, 0), Step: 5 * time.Second}},
+		"shorter than a step: the end":      {start: start, end: tm(9, 700), step: 5 * time.Second, want: promv1.Range{Start: tm(9, 0), End: tm(9, 0), Step: 5 * time.Second}},
+		"end before start: the end":         {start: start, end: tm(1, 0), step: time.Second, want: promv1.Range{Start: tm(1, 0), End: tm(1, 0), Step: time.Second}},
 	}
-	if want := time.Date(2026, 5, 1, 12, 1, 7, 0, time.UTC); !r.End.Equal(want) || r.Step != 5*time.Second {
-		t.Errorf("end %v step %v, want %v 5s", r.End, r.Step, want)
-	}
-	if r := AlignedRange(start, start.Add(-time.Hour), time.Second); r.End.Before(r.Start) {
-		t.Errorf("end %v before start %v", r.End, r.Start)
+	for name, tc := range tests {
+		got := AlignedRange(tc.start, tc.end, tc.step)
+		if !got.Start.Equal(tc.want.Start) || !got.End.Equal(tc.want.End) || got.Step != tc.want.Step {
+			t.Errorf("%s: %+v, want %+v", name, got, tc.want)
+		}
 	}
 }
 
