@@ -4,111 +4,33 @@ import (
 	"context"
 	"math"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"sluice.dev/sluice/api/v1alpha1"
-	"sluice.dev/sluice/internal/cli"
 	"sluice.dev/sluice/internal/dashboard"
 	"sluice.dev/sluice/internal/local"
-	"sluice.dev/sluice/test/e2e/envtest"
 )
 
-func i32(n int32) *int32 { return &n }
-
-// newRelease is a Release of api-v1 / api-v2 behind an Istio route, whose
-// own Prometheus address is promAddr, in the middle of its rollout: it
-// started a while ago, is at 20% and has the history that says so.
-func newRelease(t *testing.T, c client.Client, ns, promAddr string, startedAgo time.Duration) *v1alpha1.Release {
-	t.Helper()
-	win := &metav1.Duration{Duration: 5 * time.Second}
-	minRate, maxMs := 99.0, 500.0
-	rel := &v1alpha1.Release{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "api"},
-		Spec: v1alpha1.ReleaseSpec{
-			Workload: v1alpha1.WorkloadSpec{Deployments: &v1alpha1.DeploymentsWorkload{Stable: "api-v1", Canary: "api-v2"}},
-			Traffic: v1alpha1.TrafficSpec{Istio: &v1alpha1.IstioTraffic{
-				VirtualService: "api",
-				Stable:         v1alpha1.IstioDestination{Host: "api-v1"},
-				Canary:         v1alpha1.IstioDestination{Host: "api-v2"},
-			}},
-			Strategy: v1alpha1.Strategy{Steps: []v1alpha1.Step{
-				{SetWeight: i32(10)}, {Pause: &v1alpha1.PauseStep{Duration: &metav1.Duration{Duration: time.Second}}},
-				{SetWeight: i32(20)}, {Pause: &v1alpha1.PauseStep{}},
-			}},
-			Analysis: v1alpha1.Analysis{
-				Prometheus: &v1alpha1.PrometheusSource{Address: promAddr},
-				Metrics: []v1alpha1.MetricCheck{
-					{Name: v1alpha1.MetricRequestSuccessRate, ThresholdRange: v1alpha1.ThresholdRange{Min: &minRate}, Window: win},
-					{Name: v1alpha1.MetricRequestDuration, ThresholdRange: v1alpha1.ThresholdRange{Max: &maxMs}, Window: win},
-				},
-			},
-		},
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := c.Create(ctx, rel); err != nil {
-		t.Fatalf("creating release %s/api: %v", ns, err)
-	}
-	started := metav1.NewTime(time.Now().Add(-startedAgo).Truncate(time.Second))
-	later := metav1.NewTime(started.Add(2 * time.Second))
-	rel.Status = v1alpha1.ReleaseStatus{
-		Phase: v1alpha1.PhasePaused, Message: "step 4/4: paused until promoted",
-		StepIndex: 3, StepCount: 4, CanaryWeight: 20, StepStartedAt: &later,
-		StableRevision: "aaa111", CanaryRevision: "bbb222", StartedAt: &started,
-		History: []v1alpha1.Decision{
-			{Time: started, Reason: "NewRevision", Message: "new canary revision bbb222"},
-			{Time: started, Reason: "StepStarted", Message: "step 2/4: pause: 1s"},
-			{Time: later, Reason: "StepStarted", Message: "step 3/4: setWeight: 20"},
-			{Time: later, Reason: "StepStarted", Message: "step 4/4: pause"},
-			{Time: later, Reason: "PausedStep", Message: "step 4/4: paused until promoted"},
-		},
-	}
-	if err := c.Status().Update(ctx, rel); err != nil {
-		t.Fatalf("writing the status of %s/api: %v", ns, err)
-	}
-	return rel
-}
-
 func TestClusterDashboard(t *testing.T) {
-	scheme, err := cli.Scheme()
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := envtest.Start(t, envtest.WithScheme(scheme), envtest.WithCRDPaths(filepath.Join("..", "..", "..", "config", "crd", "bases")))
-	shop, blog := env.NewNamespace(t, "shop"), env.NewNamespace(t, "blog")
-	m := newMesh(shop, blog)
-	// Sluice's controller metrics are scraped for shop's release only: its
-	// weight comes from the gauge, blog's from its history.
-	m.weight.WithLabelValues(shop, "api").Set(35)
-	prom := envtest.StartPrometheus(t, []string{startMesh(t, m)})
+	f := Start(t)
+	env, prom, shop, blog, unreachable := f.Env, f.Prom, f.Shop, f.Blog, f.Unreachable
 	ctx := context.Background()
-	if _, err := prom.WaitForSeries(ctx, `istio_requests_total{destination_workload_namespace="`+blog+`"}`, 30*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	// The releases name an address the laptop cannot reach, as an
-	// in-cluster one would be.
-	unreachable := closedURL(t)
-	newRelease(t, env.Client, shop, unreachable, 20*time.Second)
-	newRelease(t, env.Client, blog, unreachable, 20*time.Second)
 	shopKey, blogKey := shop+"/api", blog+"/api"
 
-	all := startDashboard(t, env.Kubeconfig, "-A", "--prometheus-url", prom.URL)
+	all := StartDashboard(t, sluiceBin, env.Kubeconfig, "-A", "--prometheus-url", prom.URL)
 
 	t.Run("both namespaces, distinct keys", func(t *testing.T) {
 		var info dashboard.Info
-		if code, body := all.call(t, http.MethodGet, "/api/info", false, &info); code != http.StatusOK || !info.Namespaced {
+		if code, body := all.Call(t, http.MethodGet, "/api/info", false, &info); code != http.StatusOK || !info.Namespaced {
 			t.Fatalf("info: %d %s; want a namespaced dashboard", code, body)
 		}
 		var list dashboard.ReleaseList
-		if code, body := all.call(t, http.MethodGet, "/api/releases", false, &list); code != http.StatusOK {
+		if code, body := all.Call(t, http.MethodGet, "/api/releases", false, &list); code != http.StatusOK {
 			t.Fatalf("list: %d %s", code, body)
 		}
 		var keys []string
@@ -149,8 +71,8 @@ func TestClusterDashboard(t *testing.T) {
 			if p.Stable.RPS < 20 || p.Canary.RPS < 20 {
 				t.Errorf("request rates stable %v canary %v; want about 100/s each", p.Stable.RPS, p.Canary.RPS)
 			}
-			if p.Weight != 35 {
-				t.Errorf("weight %d at %v; want 35 from the controller's gauge", p.Weight, p.Time)
+			if p.Weight != GaugeWeight {
+				t.Errorf("weight %d at %v; want %d from the controller's gauge", p.Weight, p.Time, GaugeWeight)
 			}
 		}
 		canary := v.Versions[1]
@@ -172,7 +94,7 @@ func TestClusterDashboard(t *testing.T) {
 	})
 
 	t.Run("commands go to the release's namespace", func(t *testing.T) {
-		code, body := all.call(t, http.MethodPost, "/api/releases/"+blog+"%2Fapi/pause", true, nil)
+		code, body := all.Call(t, http.MethodPost, "/api/releases/"+blog+"%2Fapi/pause", true, nil)
 		if code != http.StatusAccepted {
 			t.Fatalf("pause %s: %d %s", blogKey, code, body)
 		}
@@ -183,15 +105,15 @@ func TestClusterDashboard(t *testing.T) {
 		if err := env.Client.Get(ctx, types.NamespacedName{Namespace: shop, Name: "api"}, &s); err != nil || s.Spec.Paused {
 			t.Fatalf("%s paused=%v (%v); want it left alone", shopKey, s.Spec.Paused, err)
 		}
-		if code, body := all.call(t, http.MethodPost, "/api/releases/api/pause", true, nil); code != http.StatusBadRequest {
+		if code, body := all.Call(t, http.MethodPost, "/api/releases/api/pause", true, nil); code != http.StatusBadRequest {
 			t.Fatalf("a bare name on an all-namespaces dashboard: %d %s, want 400", code, body)
 		}
 	})
 
 	t.Run("one namespace, bare names", func(t *testing.T) {
-		one := startDashboard(t, env.Kubeconfig, "-n", shop, "--prometheus-url", prom.URL)
+		one := StartDashboard(t, sluiceBin, env.Kubeconfig, "-n", shop, "--prometheus-url", prom.URL)
 		var list dashboard.ReleaseList
-		if code, body := one.call(t, http.MethodGet, "/api/releases", false, &list); code != http.StatusOK || len(list.Releases) != 1 || list.Releases[0].Key != "api" || list.Releases[0].Namespace != shop {
+		if code, body := one.Call(t, http.MethodGet, "/api/releases", false, &list); code != http.StatusOK || len(list.Releases) != 1 || list.Releases[0].Key != "api" || list.Releases[0].Namespace != shop {
 			t.Fatalf("list: %d %s; want %s's api alone, keyed api", code, body, shop)
 		}
 		v := waitView(t, one, "api", 30*time.Second, func(v *dashboard.ReleaseView) bool { return len(lastWithData(v.Checks)) >= 1 })
@@ -201,12 +123,12 @@ func TestClusterDashboard(t *testing.T) {
 	})
 
 	t.Run("Prometheus is asked once per few seconds, however often the page polls", func(t *testing.T) {
-		counted := countingProxy(t, prom.URL)
-		d := startDashboard(t, env.Kubeconfig, "-A", "--prometheus-url", counted.url)
+		counted := CountingProxy(t, prom.URL)
+		d := StartDashboard(t, sluiceBin, env.Kubeconfig, "-A", "--prometheus-url", counted.URL)
 		began := time.Now()
 		for range 20 {
 			var v dashboard.ReleaseView
-			if code, body := d.call(t, http.MethodGet, "/api/releases/"+shop+"%2Fapi", false, &v); code != http.StatusOK {
+			if code, body := d.Call(t, http.MethodGet, "/api/releases/"+shop+"%2Fapi", false, &v); code != http.StatusOK {
 				t.Fatalf("release view: %d %s", code, body)
 			}
 			time.Sleep(100 * time.Millisecond)
@@ -215,15 +137,15 @@ func TestClusterDashboard(t *testing.T) {
 		// version, and the weight. 20 polls in about 2s fit in one
 		// round's life, or two when a busy machine stretches them.
 		rounds := 1 + int(time.Since(began)/(5*time.Second))
-		if n := counted.ranges.Load(); n < 7 || n > int64(7*(rounds+1)) {
+		if n := counted.Ranges.Load(); n < 7 || n > int64(7*(rounds+1)) {
 			t.Fatalf("%d range queries for 20 polls in %s; want 7 per round of at most %d", n, time.Since(began).Round(time.Millisecond), rounds+1)
 		}
 	})
 
 	t.Run("unreachable Prometheus is no data and a note", func(t *testing.T) {
-		own := startDashboard(t, env.Kubeconfig, "-A")
+		own := StartDashboard(t, sluiceBin, env.Kubeconfig, "-A")
 		var v dashboard.ReleaseView
-		if code, body := own.call(t, http.MethodGet, "/api/releases/"+shop+"%2Fapi", false, &v); code != http.StatusOK {
+		if code, body := own.Call(t, http.MethodGet, "/api/releases/"+shop+"%2Fapi", false, &v); code != http.StatusOK {
 			t.Fatalf("release view: %d %s; want the page despite Prometheus", code, body)
 		}
 		if len(v.Notes) != 1 || !strings.Contains(v.Notes[0], unreachable) || !strings.Contains(v.Notes[0], "unknown, not good") {
@@ -246,21 +168,21 @@ func TestClusterDashboard(t *testing.T) {
 		if v.Health == dashboard.HealthHealthy && strings.Contains(v.HealthReason, "success") {
 			t.Errorf("health %s (%s) from no data", v.Health, v.HealthReason)
 		}
-		if !strings.Contains(own.out.String(), "no metrics for the charts") {
-			t.Errorf("the failure is not logged:\n%s", own.out.String())
+		if !strings.Contains(own.Output(), "no metrics for the charts") {
+			t.Errorf("the failure is not logged:\n%s", own.Output())
 		}
 	})
 }
 
 // waitView polls a release view until ok, at most within.
-func waitView(t *testing.T, d *dashboardProc, key string, within time.Duration, ok func(*dashboard.ReleaseView) bool) *dashboard.ReleaseView {
+func waitView(t *testing.T, d *Dashboard, key string, within time.Duration, ok func(*dashboard.ReleaseView) bool) *dashboard.ReleaseView {
 	t.Helper()
 	path := "/api/releases/" + strings.ReplaceAll(key, "/", "%2F")
 	deadline := time.Now().Add(within)
 	var v dashboard.ReleaseView
 	for i := 0; ; i++ {
 		v = dashboard.ReleaseView{}
-		code, body := d.call(t, http.MethodGet, path, false, &v)
+		code, body := d.Call(t, http.MethodGet, path, false, &v)
 		if code != http.StatusOK {
 			t.Fatalf("GET %s: %d %s", path, code, body)
 		}

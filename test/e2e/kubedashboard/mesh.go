@@ -20,39 +20,42 @@ var istioBuckets = []float64{0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5
 
 var meshLabels = []string{"reporter", "source_workload", "destination_workload_namespace", "destination_workload", "destination_version", "response_code"}
 
-// mesh serves what a Prometheus in an Istio mesh with Sluice scrapes:
+// Mesh serves what a Prometheus in an Istio mesh with Sluice scrapes:
 // Istio's request metrics, with Istio's names, for api-v1 (stable) and
 // api-v2 (canary) in each namespace, and Sluice's weight gauge for the
 // releases given one. Each scrape first adds one batch of requests, so
 // the figures are exact: stable 100 good requests at 8ms, canary 95 good
 // and 5 failed with a slow tail (p99 in the 100–250ms bucket).
-type mesh struct {
+type Mesh struct {
 	mu         sync.Mutex
 	namespaces []string
 	requests   *prometheus.CounterVec
 	duration   *prometheus.HistogramVec
-	weight     *prometheus.GaugeVec
-	handler    http.Handler
+	// Weight is Sluice's own sluice_release_canary_weight gauge: set a
+	// release's to have Prometheus scrape it as if from the controller.
+	Weight  *prometheus.GaugeVec
+	handler http.Handler
 }
 
-func newMesh(namespaces ...string) *mesh {
+// NewMesh is a Mesh of the api workloads of these namespaces.
+func NewMesh(namespaces ...string) *Mesh {
 	reg := prometheus.NewRegistry()
-	m := &mesh{
+	m := &Mesh{
 		namespaces: namespaces,
 		requests:   prometheus.NewCounterVec(prometheus.CounterOpts{Name: "istio_requests_total", Help: "Requests."}, meshLabels),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "istio_request_duration_milliseconds", Help: "Request duration.", Buckets: istioBuckets,
 		}, meshLabels),
-		weight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Weight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "sluice_release_canary_weight", Help: "Percent of traffic the release sends to the canary.",
 		}, []string{"namespace", "release"}),
 	}
-	reg.MustRegister(m.requests, m.duration, m.weight)
+	reg.MustRegister(m.requests, m.duration, m.Weight)
 	m.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	return m
 }
 
-func (m *mesh) serve(reporter, ns, workload, code string, n int, ms float64) {
+func (m *Mesh) serve(reporter, ns, workload, code string, n int, ms float64) {
 	labels := []string{reporter, "ingress", ns, workload, "unknown", code}
 	m.requests.WithLabelValues(labels...).Add(float64(n))
 	h := m.duration.WithLabelValues(labels...)
@@ -61,7 +64,8 @@ func (m *mesh) serve(reporter, ns, workload, code string, n int, ms float64) {
 	}
 }
 
-func (m *mesh) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// ServeHTTP adds one batch of requests and serves the metrics.
+func (m *Mesh) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m.mu.Lock()
 	for _, ns := range m.namespaces {
 		m.serve("destination", ns, "api-v1", "200", 100, 8)
@@ -75,8 +79,9 @@ func (m *mesh) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m.handler.ServeHTTP(w, r)
 }
 
-// startMesh serves m on 127.0.0.1 and returns its host:port.
-func startMesh(t *testing.T, m *mesh) string {
+// StartMesh serves m on 127.0.0.1 until the test ends and returns its
+// host:port, for Prometheus to scrape.
+func StartMesh(t testing.TB, m *Mesh) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -92,8 +97,8 @@ func startMesh(t *testing.T, m *mesh) string {
 	return ln.Addr().String()
 }
 
-// closedURL is an address where nothing listens.
-func closedURL(t *testing.T) string {
+// ClosedURL is an address where nothing listens.
+func ClosedURL(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -104,20 +109,21 @@ func closedURL(t *testing.T) string {
 	return "http://" + addr
 }
 
-// counter is a reverse proxy in front of Prometheus that counts range
+// Counter is a reverse proxy in front of Prometheus that counts range
 // queries.
-type counter struct {
-	url    string
-	ranges atomic.Int64
+type Counter struct {
+	URL    string
+	Ranges atomic.Int64
 }
 
-func countingProxy(t *testing.T, target string) *counter {
+// CountingProxy serves a Counter in front of target until the test ends.
+func CountingProxy(t testing.TB, target string) *Counter {
 	t.Helper()
 	u, err := url.Parse(target)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &counter{}
+	c := &Counter{}
 	rp := httputil.NewSingleHostReverseProxy(u)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -125,7 +131,7 @@ func countingProxy(t *testing.T, target string) *counter {
 	}
 	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/api/v1/query_range" {
-			c.ranges.Add(1)
+			c.Ranges.Add(1)
 		}
 		rp.ServeHTTP(w, r)
 	})}
@@ -135,6 +141,6 @@ func countingProxy(t *testing.T, target string) *counter {
 		defer cancel()
 		_ = srv.Shutdown(ctx)
 	})
-	c.url = "http://" + ln.Addr().String()
+	c.URL = "http://" + ln.Addr().String()
 	return c
 }

@@ -15,12 +15,17 @@ import (
 	"time"
 )
 
-// dashboardProc is `sluice dashboard` running as its own process.
-type dashboardProc struct {
-	base  string // http://127.0.0.1:port
-	token string
+// Dashboard is `sluice dashboard` running as its own process.
+type Dashboard struct {
+	// Base is its address, http://127.0.0.1:port.
+	Base string
+	// Token allows commands.
+	Token string
 	out   *lockedBuffer
 }
+
+// Output is what the process printed so far, stdout and stderr.
+func (d *Dashboard) Output() string { return d.out.String() }
 
 type lockedBuffer struct {
 	mu sync.Mutex
@@ -30,7 +35,7 @@ type lockedBuffer struct {
 func (l *lockedBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.b.Write(p)
+	return l.b.Write(p) //nolint:wrapcheck // a bytes.Buffer never fails
 }
 
 func (l *lockedBuffer) String() string {
@@ -39,14 +44,16 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-const testToken = "kube-dashboard-e2e-token"
+// TestToken is the token StartDashboard gives the dashboard.
+const TestToken = "kube-dashboard-e2e-token"
 
-// startDashboard runs the sluice binary's dashboard with args, waits for
-// the address it prints, and stops it when the test ends.
-func startDashboard(t *testing.T, kubeconfig string, args ...string) *dashboardProc {
+// StartDashboard runs `bin dashboard` against the cluster of kubeconfig
+// with args, waits for the address it prints, and stops it when the test
+// ends.
+func StartDashboard(t testing.TB, bin, kubeconfig string, args ...string) *Dashboard {
 	t.Helper()
-	full := append([]string{"--kubeconfig", kubeconfig, "dashboard", "--addr", "127.0.0.1:0", "--token", testToken}, args...)
-	cmd := exec.Command(sluiceBin, full...)
+	full := append([]string{"--kubeconfig", kubeconfig, "dashboard", "--addr", "127.0.0.1:0", "--token", TestToken}, args...)
+	cmd := exec.Command(bin, full...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +97,7 @@ func startDashboard(t *testing.T, kubeconfig string, args ...string) *dashboardP
 		if err != nil {
 			t.Fatalf("dashboard URL %q: %v", u, err)
 		}
-		return &dashboardProc{base: "http://" + parsed.Host, token: testToken, out: logs}
+		return &Dashboard{Base: "http://" + parsed.Host, Token: TestToken, out: logs}
 	case err := <-done:
 		t.Fatalf("sluice dashboard %v exited: %v\n%s", args, err, logs.String())
 	case <-time.After(30 * time.Second):
@@ -99,18 +106,18 @@ func startDashboard(t *testing.T, kubeconfig string, args ...string) *dashboardP
 	return nil
 }
 
-// call sends a request to the dashboard and decodes a JSON answer into
+// Call sends a request to the dashboard and decodes a JSON answer into
 // out (when not nil); it returns the status code and the body.
-func (d *dashboardProc) call(t *testing.T, method, path string, withToken bool, out any) (int, string) {
+func (d *Dashboard) Call(t testing.TB, method, path string, withToken bool, out any) (int, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, d.base+path, nil)
+	req, err := http.NewRequestWithContext(ctx, method, d.Base+path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if withToken {
-		req.Header.Set("Authorization", "Bearer "+d.token)
+		req.Header.Set("Authorization", "Bearer "+d.Token)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
