@@ -115,6 +115,46 @@ type AnalysisStatus struct {
 	// Metrics are the results of the last check.
 	// +optional
 	Metrics []MetricStatus `json:"metrics,omitempty"`
+	// Judge is the statistical judge's verdict and memory on Kubernetes,
+	// where .status is the controller's only memory.
+	// +optional
+	Judge *JudgeStatus `json:"judge,omitempty"`
+}
+
+// JudgeStatus is the statistical judge of one canary: its last verdict for
+// people, and what a restarted controller needs to resume the very same
+// test rather than start it over.
+type JudgeStatus struct {
+	// Decision is the last verdict: Pass, Fail or Continue.
+	// +optional
+	Decision string `json:"decision,omitempty"`
+	// Reason says why, with the evidence.
+	// +optional
+	Reason string `json:"reason,omitempty"`
+	// StartedAt is the release the evidence belongs to (status.startedAt).
+	// +optional
+	StartedAt *metav1.Time `json:"startedAt,omitempty"`
+	// State is the judge's evidence as JSON.
+	// +optional
+	// +kubebuilder:validation:MaxLength=16384
+	State string `json:"state,omitempty"`
+	// Stable and Canary are the mesh's cumulative counts last read: the
+	// next batch is what they served since.
+	// +optional
+	Stable *JudgeCounts `json:"stable,omitempty"`
+	// +optional
+	Canary *JudgeCounts `json:"canary,omitempty"`
+}
+
+// JudgeCounts are one version's cumulative request counts.
+type JudgeCounts struct {
+	Requests int64 `json:"requests"`
+	Errors   int64 `json:"errors"`
+	// Buckets are per-bucket (not cumulative) latency counts on the
+	// judge's bounds, the last one +Inf.
+	// +optional
+	// +kubebuilder:validation:MaxItems=64
+	Buckets []int64 `json:"buckets,omitempty"`
 }
 
 // CheckVerdict is the outcome of one metric, or of one whole check.

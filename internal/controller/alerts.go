@@ -67,7 +67,7 @@ func (a *ClusterAlerts) secretURL(ns string) alerts.URLResolver {
 		}
 		v, ok := s.Data[ref.Key]
 		if !ok || len(v) == 0 {
-			return "", fmt.Errorf("Secret %s/%s has no key %q", ns, ref.Name, ref.Key)
+			return "", fmt.Errorf("the Secret %s/%s has no key %q", ns, ref.Name, ref.Key)
 		}
 		return string(v), nil
 	}

@@ -22,6 +22,7 @@ type tick struct {
 	workload Workload
 	router   Router
 	weight   int32
+	judge    judgeTick
 }
 
 // observe builds the parts and the engine's observation.
@@ -52,7 +53,10 @@ func (r *Reconciler) observe(ctx context.Context, rel *v1alpha1.Release) (*tick,
 		Command:      parseCommand(rel.Annotations[CommandAnnotation]),
 	}
 	st := rel.Status
-	if engine.CheckDue(t.plan, st, t.obs.Now) {
+	due := engine.CheckDue(t.plan, st, t.obs.Now)
+	t.judge = r.judge(ctx, rel, ws, due, t.obs.Now)
+	t.obs.Judge = t.judge.result
+	if due {
 		c := r.check(ctx, rel, ws, t.obs)
 		t.obs.Check = &c
 		if t.obs.Command == nil && has(rel, v1alpha1.WebhookRollback) {

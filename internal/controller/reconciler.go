@@ -106,6 +106,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 
 	res := engine.Step(t.plan, rel.Status, t.obs)
 	res.Status.ObservedGeneration = rel.Generation
+	keepJudge(&res.Status, t.judge.status)
 	if err := r.act(ctx, t, res); err != nil {
 		var ce *kubeerr.ConfigError
 		if errors.As(err, &ce) {
@@ -130,6 +131,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	rel.Status = res.Status
 	r.alert(ctx, &stored, rel, res.Events, t.obs.Now)
 	r.Telemetry.Observe(rel, res.Events, t.obs.Now)
+	if v := t.judge.verdict; v != nil {
+		r.Telemetry.ObserveJudge(rel.Namespace, rel.Name, *v)
+	}
 	return ctrl.Result{RequeueAfter: r.next(t.plan, res.Status, t.obs.Now)}, nil
 }
 

@@ -23,7 +23,9 @@ func TestController(t *testing.T) {
 	// Cases that read Prometheus need their meshes scraped from the start.
 	good := newSubsets(t, cl, "subsets-good", sampleapp.Config{Version: "v2", Latency: time.Millisecond})
 	bad := newSubsets(t, cl, "subsets-bad", sampleapp.Config{Version: "v2", Latency: time.Millisecond, ErrorRate: 0.2})
-	prom := envtest.StartPrometheus(t, []string{good.mesh.Addr, bad.mesh.Addr})
+	judgeGood := newSubsets(t, cl, "judge-good", sampleapp.Config{Version: "v2", Latency: time.Millisecond})
+	judgeBad := newSubsets(t, cl, "judge-bad", sampleapp.Config{Version: "v2", Latency: time.Millisecond, ErrorRate: 0.1})
+	prom := envtest.StartPrometheus(t, []string{good.mesh.Addr, bad.mesh.Addr, judgeGood.mesh.Addr, judgeBad.mesh.Addr})
 
 	t.Run("prometheus", func(t *testing.T) {
 		t.Run("istio subsets: a healthy canary is promoted", func(t *testing.T) {
@@ -33,6 +35,14 @@ func TestController(t *testing.T) {
 		t.Run("istio subsets: a failing canary is rolled back", func(t *testing.T) {
 			t.Parallel()
 			testSubsetsRolledBack(t, cl, bad, prom.URL)
+		})
+		t.Run("statistical judge: a healthy canary is passed and promoted", func(t *testing.T) {
+			t.Parallel()
+			testJudgePromoted(t, cl, judgeGood, prom.URL)
+		})
+		t.Run("statistical judge: a failing canary is rolled back", func(t *testing.T) {
+			t.Parallel()
+			testJudgeRolledBack(t, cl, judgeBad, prom.URL)
 		})
 	})
 	t.Run("istio two services", func(t *testing.T) { testTwoServices(t, cl) })

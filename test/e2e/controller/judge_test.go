@@ -1,0 +1,66 @@
+package controller
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"sluice.dev/sluice/api/v1alpha1"
+)
+
+// judgeRelease is the subsets release judged by the statistical judge
+// alone, from the mesh's request counts in Prometheus.
+func (s *subsets) judgeRelease(promURL string) string {
+	return releaseYAML("api", fmt.Sprintf(`  workload:
+    deployments: {stable: api-v1, canary: api-v2}
+  traffic:
+    istio:
+      virtualService: api
+      routes: [primary]
+      destinationRule: api
+      stable: {host: api, subset: v1}
+      canary: {host: api, subset: v2}
+  strategy:
+    steps:
+    - setWeight: 30
+    - pause: {duration: 4s}
+    - setWeight: 60
+  analysis:
+    interval: 2s
+    prometheus: {address: %q}
+    judge: {alpha: 0.01, minRequests: 150}
+`, promURL))
+}
+
+// testJudgePromoted: a healthy canary is promoted only once the judge has
+// passed it, and its evidence is in the status. Passing takes a few
+// thousand canary requests (proving an error rate below the judge's 0.1%
+// slack needs them), about a minute and a half of the mesh's traffic.
+func testJudgePromoted(t *testing.T, cl *cluster, s *subsets, promURL string) {
+	cl.createYAML(t, s.ns, s.judgeRelease(promURL))
+	cl.waitRelease(t, s.ns, "api", 60*time.Second, "the wait for the judge", func(r *v1alpha1.Release) bool {
+		return strings.Contains(r.Status.Message, "waiting for the statistical judge to pass the canary")
+	})
+	rel := cl.waitRelease(t, s.ns, "api", 240*time.Second, "promotion", phaseIs(v1alpha1.PhasePromoted))
+	j := rel.Status.Analysis.Judge
+	if j == nil || j.Decision != "Pass" || j.State == "" || j.Canary == nil || j.Canary.Requests == 0 || len(j.Canary.Buckets) == 0 {
+		t.Fatalf("judge status after promotion: %+v", j)
+	}
+}
+
+// testJudgeRolledBack: a canary failing 10% of requests against a stable
+// that fails none is rolled back by the judge, with its reason.
+func testJudgeRolledBack(t *testing.T, cl *cluster, s *subsets, promURL string) {
+	cl.createYAML(t, s.ns, s.judgeRelease(promURL))
+	rel := cl.waitRelease(t, s.ns, "api", 120*time.Second, "rollback", phaseIs(v1alpha1.PhaseRolledBack))
+	if !strings.Contains(rel.Status.Message, "statistical judge failed the canary") {
+		t.Fatalf("rolled back for another reason: %s", rel.Status.Message)
+	}
+	if j := rel.Status.Analysis.Judge; j == nil || j.Decision != "Fail" {
+		t.Fatalf("judge status after rollback: %+v", j)
+	}
+	if w := weights(t, cl.getObject(t, vsGVK, s.ns, "api"), "primary"); w["v1"] != 100 || w["v2"] != 0 {
+		t.Errorf("weights after rollback: %v", w)
+	}
+}
