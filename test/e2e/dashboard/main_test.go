@@ -8,8 +8,8 @@ import (
 	"testing"
 )
 
-// appBin is the sample app, built once for all tests.
-var appBin string
+// appBin is the sample app and sluiceBin the CLI, built once for all tests.
+var appBin, sluiceBin string
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "sluice-dashboard-e2e-")
@@ -18,11 +18,14 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	appBin = filepath.Join(dir, "app")
-	cmd := exec.Command("go", "build", "-o", appBin, "sluice.dev/sluice/examples/app")
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building the sample app:", err)
-		os.Exit(1)
+	sluiceBin = filepath.Join(dir, "sluice")
+	for bin, pkg := range map[string]string{appBin: "sluice.dev/sluice/examples/app", sluiceBin: "sluice.dev/sluice/cmd/sluice"} {
+		cmd := exec.Command("go", "build", "-o", bin, pkg)
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "building", pkg+":", err)
+			os.Exit(1)
+		}
 	}
 	code := m.Run()
 	_ = os.RemoveAll(dir)
