@@ -241,3 +241,33 @@ func sortedMapKeys[V any](m map[string]V) []string {
 	slices.Sort(keys)
 	return keys
 }
+
+// nameSet checks the names of a list keyed by name (webhooks, alerts): each
+// set, a DNS label, and used once, the repeat pointing at the first.
+type nameSet struct {
+	p     *field.Path
+	what  string
+	first map[string]int
+}
+
+func newNameSet(p *field.Path, what string) *nameSet {
+	return &nameSet{p: p, what: what, first: map[string]int{}}
+}
+
+// check checks the name of item i.
+func (s *nameSet) check(i int, name string) field.ErrorList {
+	var errs field.ErrorList
+	np := s.p.Index(i).Child("name")
+	switch {
+	case name == "":
+		errs = append(errs, field.Required(np, "must be set"))
+	case len(validation.IsDNS1123Label(name)) > 0:
+		errs = append(errs, field.Invalid(np, name, fmt.Sprintf("%q is not a valid %s name: %s", name, s.what, labelRule)))
+	}
+	if j, dup := s.first[name]; dup && name != "" {
+		errs = append(errs, duplicate(np, name, "used by", s.p.Index(j)))
+	} else {
+		s.first[name] = i
+	}
+	return errs
+}

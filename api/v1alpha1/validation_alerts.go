@@ -18,22 +18,10 @@ const maxAlerts = 10
 func validateAlerts(alerts []Alert, local bool, p *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	errs = appendErr(errs, tooMany(p, len(alerts), maxAlerts, "alerts"))
-	first := map[string]int{}
+	names := newNameSet(p, "alert")
 	for i := range alerts {
 		a, ap := &alerts[i], p.Index(i)
-		np := ap.Child("name")
-		switch {
-		case a.Name == "":
-			errs = append(errs, field.Required(np, "must be set"))
-		case len(validation.IsDNS1123Label(a.Name)) > 0:
-			errs = append(errs, field.Invalid(np, a.Name, fmt.Sprintf("%q is not a valid alert name: %s", a.Name, labelRule)))
-		}
-		if j, dup := first[a.Name]; dup && a.Name != "" {
-			errs = append(errs, duplicate(np, a.Name, "used by", p.Index(j)))
-		} else {
-			first[a.Name] = i
-		}
-
+		errs = append(errs, names.check(i, a.Name)...)
 		pp := ap.Child("provider")
 		switch {
 		case a.Provider == "":

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 
-	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -21,22 +20,10 @@ const maxWebhooks = 20
 func validateWebhooks(hooks []Webhook, p *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	errs = appendErr(errs, tooMany(p, len(hooks), maxWebhooks, "webhooks"))
-	first := map[string]int{}
+	names := newNameSet(p, "webhook")
 	for i := range hooks {
 		h, hp := &hooks[i], p.Index(i)
-		np := hp.Child("name")
-		switch {
-		case h.Name == "":
-			errs = append(errs, field.Required(np, "must be set"))
-		case len(validation.IsDNS1123Label(h.Name)) > 0:
-			errs = append(errs, field.Invalid(np, h.Name, fmt.Sprintf("%q is not a valid webhook name: %s", h.Name, labelRule)))
-		}
-		if j, dup := first[h.Name]; dup && h.Name != "" {
-			errs = append(errs, duplicate(np, h.Name, "used by", p.Index(j)))
-		} else {
-			first[h.Name] = i
-		}
-
+		errs = append(errs, names.check(i, h.Name)...)
 		tp := hp.Child("type")
 		switch {
 		case h.Type == "":

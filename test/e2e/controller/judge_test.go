@@ -12,25 +12,11 @@ import (
 // judgeRelease is the subsets release judged by the statistical judge
 // alone, from the mesh's request counts in Prometheus.
 func (s *subsets) judgeRelease(promURL string) string {
-	return releaseYAML("api", fmt.Sprintf(`  workload:
-    deployments: {stable: api-v1, canary: api-v2}
-  traffic:
-    istio:
-      virtualService: api
-      routes: [primary]
-      destinationRule: api
-      stable: {host: api, subset: v1}
-      canary: {host: api, subset: v2}
-  strategy:
-    steps:
-    - setWeight: 30
+	return s.releaseWith(`    deployments: {stable: api-v1, canary: api-v2}`, `    - setWeight: 30
     - pause: {duration: 4s}
-    - setWeight: 60
-  analysis:
-    interval: 2s
+    - setWeight: 60`, fmt.Sprintf(`    interval: 2s
     prometheus: {address: %q}
-    judge: {alpha: 0.01, minRequests: 150}
-`, promURL))
+    judge: {alpha: 0.01, minRequests: 150}`, promURL))
 }
 
 // testJudgePromoted: a healthy canary is promoted only once the judge has

@@ -63,8 +63,23 @@ spec:
 }
 
 func (s *subsets) release(promURL string) string {
-	return releaseYAML("api", fmt.Sprintf(`  workload:
-    deployments: {stable: api-v1, canary: api-v2, scaleDownStable: true}
+	return s.releaseWith(`    deployments: {stable: api-v1, canary: api-v2, scaleDownStable: true}`, `    - setWeight: 20
+    - analysis: {passes: 2}
+    - setWeight: 60
+    - analysis: {passes: 2}`, fmt.Sprintf(`    interval: 2s
+    threshold: 2
+    prometheus: {address: %q}
+    metrics:
+    - name: request-success-rate
+      thresholdRange: {min: 99}
+      window: 6s`, promURL))
+}
+
+// releaseWith is the subsets release with the given workload, steps and
+// analysis lines.
+func (s *subsets) releaseWith(workload, steps, analysis string) string {
+	return releaseYAML("api", `  workload:
+`+workload+`
   traffic:
     istio:
       virtualService: api
@@ -74,19 +89,9 @@ func (s *subsets) release(promURL string) string {
       canary: {host: api, subset: v2}
   strategy:
     steps:
-    - setWeight: 20
-    - analysis: {passes: 2}
-    - setWeight: 60
-    - analysis: {passes: 2}
+`+steps+`
   analysis:
-    interval: 2s
-    threshold: 2
-    prometheus: {address: %q}
-    metrics:
-    - name: request-success-rate
-      thresholdRange: {min: 99}
-      window: 6s
-`, promURL))
+`+analysis+"\n")
 }
 
 // checkUntouched checks that Sluice changed nothing but the weights.
