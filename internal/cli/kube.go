@@ -114,6 +114,10 @@ func listSnapshot(rel *v1alpha1.Release) *local.Snapshot {
 		{Name: "stable", Version: stable, Revision: rel.Status.StableRevision, Weight: 100 - rel.Status.CanaryWeight},
 		{Name: "canary", Version: canary, Revision: rel.Status.CanaryRevision, Weight: rel.Status.CanaryWeight},
 	}
+	// The controller keeps the judge's verdict in the status.
+	if j := rel.Status.Analysis.Judge; j != nil && j.Decision != "" {
+		s.Judge = &local.JudgeView{Decision: j.Decision, Reason: j.Reason}
+	}
 	return s
 }
 

@@ -72,10 +72,7 @@ func (p *ClusterParts) Metrics(rel *v1alpha1.Release, ws WorkloadState) (analysi
 	if err != nil {
 		return nil, err
 	}
-	target := prometheus.Target{Namespace: rel.Namespace, Stable: prometheus.Workload{Name: ws.StableName}, Canary: prometheus.Workload{Name: ws.CanaryName}}
-	if is := rel.Spec.Traffic.Istio; is != nil && is.Stable.Subset != "" && is.Stable.Host == is.Canary.Host {
-		target.Stable.Subset, target.Canary.Subset = is.Stable.Subset, is.Canary.Subset
-	}
+	target := prometheus.ReleaseTarget(rel, ws.StableName, ws.CanaryName)
 	src, err := prometheus.New(api, target, rel.Spec.Analysis.Metrics, prometheus.Options{Logger: p.Logger})
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)

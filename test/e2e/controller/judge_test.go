@@ -46,6 +46,9 @@ func testJudgeRolledBack(t *testing.T, cl *cluster, s *subsets, promURL string) 
 	if j := rel.Status.Analysis.Judge; j == nil || j.Decision != "Fail" {
 		t.Fatalf("judge status after rollback: %+v", j)
 	}
+	if tree := cl.sluice(t, s.ns, "get", "api"); !strings.Contains(tree, "Judge:      Fail — canary error rate") {
+		t.Errorf("get does not show the judge's verdict:\n%s", tree)
+	}
 	if w := weights(t, cl.getObject(t, vsGVK, s.ns, "api"), "primary"); w["v1"] != 100 || w["v2"] != 0 {
 		t.Errorf("weights after rollback: %v", w)
 	}
