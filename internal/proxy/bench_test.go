@@ -9,23 +9,29 @@ import (
 
 // BenchmarkProxy measures one request through a real listener to a real
 // local backend, keep-alive on both sides, at weight 50 with a match rule
-// checked on every request. Compare with BenchmarkDirect for the proxy's
-// own cost.
+// checked on every request, served by NewServer (the proxy's own HTTP/1.1
+// server) and by a plain net/http server, in the same run. Compare with
+// BenchmarkDirect for the proxy's own cost.
 func BenchmarkProxy(b *testing.B) {
-	body := strings.Repeat("x", 1024)
-	h := func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, body) }
-	st, ca := backend(b, "stable", h), backend(b, "canary", h)
-	p := newTestProxy(b, st.URL, ca.URL, 50)
-	rt := p.Route()
-	rt.Match = matchRulesForBench()
-	if err := p.SetRoute(rt); err != nil {
-		b.Fatal(err)
-	}
-	fe := front(b, p)
-	runClients(b, fe.URL)
-	s := p.Stats()
-	if s.Stable.Errors+s.Canary.Errors > 0 {
-		b.Fatalf("errors: %+v", s)
+	fronts := map[string]func(testing.TB, *Proxy) *frontend{"server=own": front, "server=net-http": frontStd}
+	for _, name := range []string{"server=own", "server=net-http"} {
+		b.Run(name, func(b *testing.B) {
+			body := strings.Repeat("x", 1024)
+			h := func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, body) }
+			st, ca := backend(b, "stable", h), backend(b, "canary", h)
+			p := newTestProxy(b, st.URL, ca.URL, 50)
+			rt := p.Route()
+			rt.Match = matchRulesForBench()
+			if err := p.SetRoute(rt); err != nil {
+				b.Fatal(err)
+			}
+			fe := fronts[name](b, p)
+			runClients(b, fe.URL)
+			s := p.Stats()
+			if s.Stable.Errors+s.Canary.Errors > 0 {
+				b.Fatalf("errors: %+v", s)
+			}
+		})
 	}
 }
 

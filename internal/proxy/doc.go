@@ -21,7 +21,18 @@
 // other requests go through a lean forwarder on http.Transport (forward.go);
 // protocol upgrades through httputil.ReverseProxy (upgrade.go). All three
 // handle hop-by-hop headers, X-Forwarded-*, 1xx responses, trailers and
-// streaming the same way. [Proxy.NewServer] serves HTTP/1.1 and h2c.
+// streaming the same way.
+//
+// [Proxy.NewServer] serves HTTP/1.1 and h2c. It reads HTTP/1.1 itself
+// (server.go, h1*.go): one goroutine per connection parses each request
+// head into reused structures and forwards the fast path's requests over
+// the same pooled upstream connections, with no net/http server, context
+// or background read per request. It accepts only plain, unambiguous
+// requests; a connection with anything else (a body, an upgrade, HTTP/2,
+// an odd or malformed head) is handed at that request's boundary, with the
+// bytes already read, to a net/http server that serves it from then on, so
+// net/http's strictness still guards every request the proxy does not
+// understand completely.
 //
 // A version whose upstream keeps failing is ejected for a while (outlier
 // detection, outlier.go) and requests that failed before reaching it are

@@ -193,12 +193,17 @@ func writeRequestTarget(w wire, r *http.Request, t *target) {
 		w.str(u.RequestURI())
 		return
 	}
-	path := u.EscapedPath()
+	writeOriginTarget(w, u.EscapedPath(), u.RawQuery, u.ForceQuery, t)
+}
+
+// writeOriginTarget writes an escaped path and raw query joined with t's
+// query, for a t without a base path.
+func writeOriginTarget(w wire, path, rawQuery string, forceQuery bool, t *target) {
 	if path == "" {
 		path = "/"
 	}
 	w.str(path)
-	q := cleanQuery(u.RawQuery)
+	q := cleanQuery(rawQuery)
 	switch {
 	case t.query != "" && q != "":
 		w.byte('?')
@@ -211,7 +216,7 @@ func writeRequestTarget(w wire, r *http.Request, t *target) {
 	case q != "":
 		w.byte('?')
 		w.str(q)
-	case u.ForceQuery:
+	case forceQuery:
 		w.byte('?')
 	}
 }

@@ -115,7 +115,7 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, rt *compiledRout
 		code := p.errorCode(r, err)
 		if code != statusClientClosed {
 			p.outliers.failed(v, p.usable(rt, 1-v), err.Error())
-			p.logUpstreamError(v, r, code, err)
+			p.logUpstreamError(v, r.Method, r.URL.Path, code, err)
 		}
 		if attempt == 0 && code != statusClientClosed && p.retryable(r, body, err) && p.usable(rt, 1-v) {
 			c.observe(http.StatusBadGateway, time.Since(start), true)
@@ -160,7 +160,18 @@ func (p *Proxy) outbound(w http.ResponseWriter, r *http.Request) (*exchange, *ht
 // reached the upstream and none of its body was read, or it is a bodiless
 // idempotent request whose connection broke before any response.
 func (p *Proxy) retryable(r *http.Request, body *guardBody, err error) bool {
-	if p.opts.DisableRetry || (body != nil && body.read.Load()) {
+	if body != nil && body.read.Load() {
+		return false
+	}
+	bodiless := r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody
+	return p.retryableErr(bodiless && idempotent(r), err)
+}
+
+// retryableErr reports whether an attempt that failed with err may be sent
+// again: it never reached the upstream, or it is safe to send twice
+// (resendable: bodiless and idempotent) and did not time out.
+func (p *Proxy) retryableErr(resendable bool, err error) bool {
+	if p.opts.DisableRetry {
 		return false
 	}
 	var oe *net.OpError
@@ -171,8 +182,7 @@ func (p *Proxy) retryable(r *http.Request, body *guardBody, err error) bool {
 	if errors.As(err, &ne) && ne.Timeout() {
 		return false // a slow upstream got the request; do not double its load
 	}
-	bodiless := r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody
-	return bodiless && idempotent(r)
+	return resendable
 }
 
 func idempotent(r *http.Request) bool {
@@ -230,7 +240,7 @@ func (p *Proxy) respond(w http.ResponseWriter, r *http.Request, res *http.Respon
 		// The upstream broke the response; the client must see it broken
 		// too, not as a complete short body. Abort the connection.
 		p.outliers.failed(v, p.usable(rt, 1-v), readErr.Error())
-		p.logUpstreamError(v, r, http.StatusBadGateway, readErr)
+		p.logUpstreamError(v, r.Method, r.URL.Path, http.StatusBadGateway, readErr)
 		c.observe(http.StatusBadGateway, time.Since(start), true)
 		c.inFlight.Add(-1)
 		panic(http.ErrAbortHandler)

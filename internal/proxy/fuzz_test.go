@@ -33,7 +33,7 @@ func FuzzMatch(f *testing.F) {
 			Host:   hValue,
 			Header: http.Header{http.CanonicalHeaderKey(hName): {hValue}, "Cookie": {cookie}},
 		}
-		_ = rules[0].matches(r)
+		_ = rules[0].matches((*stdRequest)(r))
 
 		// An exact header rule alone must match its own value.
 		if hKind%3 == 0 {
@@ -43,7 +43,7 @@ func FuzzMatch(f *testing.F) {
 			}
 			r.Header[http.CanonicalHeaderKey(hName)] = []string{hPattern}
 			r.Host = hPattern
-			if !only[0].matches(r) {
+			if !only[0].matches((*stdRequest)(r)) {
 				t.Fatalf("exact rule %q=%q does not match its own value", hName, hPattern)
 			}
 		}
@@ -128,4 +128,71 @@ func serverAccepts(r *http.Request) bool {
 		}
 	}
 	return true
+}
+
+// FuzzH1Request feeds arbitrary bytes to the own server's request parser.
+// Nothing may panic; and a request it accepts must be one net/http reads
+// the same way (method, target, Host, header fields), for which the own
+// server's request writer and the fast path's write the same request.
+func FuzzH1Request(f *testing.F) {
+	f.Add("GET /a/b?x=1 HTTP/1.1\r\nHost: shop.example\r\nX-Custom: v\r\n\r\n", false, "")
+	f.Add("HEAD /%2F?a=1;b=2 HTTP/1.1\r\nHost: h:1\r\nTe: trailers, deflate\r\nConnection: keep-alive, Te, x-a\r\nX-A: 1\r\n\r\n", true, "/base/")
+	f.Add("GET / HTTP/1.0\r\nUser-Agent: a\r\nuser-agent: b\r\nX-Forwarded-For: 1.2.3.4\r\n\r\n", true, "/x?t=1")
+	f.Add("OPTIONS /? HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\nCookie: a=1\r\ncookie: b=2\r\n\r\n", false, "")
+	f.Add("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n", false, "")
+	p := New(Options{Logger: quietLogger()})
+	f.Fuzz(func(t *testing.T, head string, trust bool, base string) {
+		var r h1req
+		if !parseRequest(head, &r) {
+			return
+		}
+		in, err := http.ReadRequest(bufio.NewReader(strings.NewReader(head)))
+		if err != nil {
+			t.Fatalf("own parser accepted what net/http refuses (%v): %q", err, head)
+		}
+		if in.Method != r.method || in.RequestURI != r.target || in.Host != r.host || in.ContentLength != 0 {
+			t.Fatalf("net/http reads %s %s Host %q length %d; own parser %s %s Host %q", in.Method, in.RequestURI, in.Host, in.ContentLength, r.method, r.target, r.host)
+		}
+		if in.URL.EscapedPath() != r.path || in.URL.RawQuery != r.query || in.URL.ForceQuery != r.forceQuery {
+			t.Fatalf("URL %q %q %v; own parser %q %q %v", in.URL.EscapedPath(), in.URL.RawQuery, in.URL.ForceQuery, r.path, r.query, r.forceQuery)
+		}
+		own := http.Header{}
+		for _, fl := range r.fields {
+			if k := http.CanonicalHeaderKey(fl.name); k != "Host" {
+				own[k] = append(own[k], fl.value)
+			}
+		}
+		if !reflect.DeepEqual(map[string][]string(own), map[string][]string(in.Header)) {
+			t.Fatalf("fields differ\nown:      %v\nnet/http: %v", own, in.Header)
+		}
+		if !fastEligible(in) || in.Close != r.wantClose {
+			t.Fatalf("eligible %v close %v; own parser close %v", fastEligible(in), in.Close, r.wantClose)
+		}
+
+		u, err := url.Parse("http://127.0.0.1:8080" + base)
+		if err != nil || u.Host != "127.0.0.1:8080" || u.Fragment != "" || validUpstream(u) != nil {
+			return
+		}
+		tg := p.newTarget(u, stable, true)
+		in.RemoteAddr = "127.0.0.1:5555"
+		write := func(fn func(*bufio.Writer)) *http.Request {
+			var buf bytes.Buffer
+			bw := bufio.NewWriter(&buf)
+			fn(bw)
+			_ = bw.Flush()
+			out, err := http.ReadRequest(bufio.NewReader(&buf))
+			if err != nil {
+				t.Fatalf("unparsable request written: %v\n%q", err, buf.String())
+			}
+			return out
+		}
+		got := write(func(bw *bufio.Writer) { writeH1Request(bw, &r, tg, "127.0.0.1", trust) })
+		want := write(func(bw *bufio.Writer) { writeRequest(bw, in, tg, trust) })
+		if got.Method != want.Method || got.RequestURI != want.RequestURI || got.Host != want.Host {
+			t.Fatalf("own: %s %s Host %s; fast path: %s %s Host %s", got.Method, got.RequestURI, got.Host, want.Method, want.RequestURI, want.Host)
+		}
+		if !reflect.DeepEqual(map[string][]string(got.Header), map[string][]string(want.Header)) {
+			t.Fatalf("headers differ\nown:       %v\nfast path: %v", got.Header, want.Header)
+		}
+	})
 }

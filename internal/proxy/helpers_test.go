@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -26,15 +27,51 @@ func backend(t testing.TB, name string, h http.HandlerFunc) *httptest.Server {
 	return s
 }
 
-// front serves p on a real listener and returns its base URL.
-func front(t testing.TB, p *Proxy) *httptest.Server {
+// frontend is a proxy served on a real listener.
+type frontend struct {
+	URL  string  // base URL, http://127.0.0.1:port
+	Addr string  // host:port
+	srv  *Server // nil for frontStd
+}
+
+// front serves p with NewServer, the proxy's own server, on a real
+// listener.
+func front(t testing.TB, p *Proxy) *frontend {
+	t.Helper()
+	return frontWith(t, p.NewServer())
+}
+
+// frontWith serves srv on a real listener.
+func frontWith(t testing.TB, srv *Server) *frontend {
+	t.Helper()
+	p := srv.p
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	t.Cleanup(func() {
+		if err := srv.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+		if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+			t.Errorf("Serve: %v", err)
+		}
+		p.CloseIdleConnections()
+	})
+	return &frontend{URL: "http://" + ln.Addr().String(), Addr: ln.Addr().String(), srv: srv}
+}
+
+// frontStd serves p with a plain net/http server, the handler path alone.
+func frontStd(t testing.TB, p *Proxy) *frontend {
 	t.Helper()
 	s := httptest.NewServer(p)
 	t.Cleanup(func() {
 		s.Close()
 		p.CloseIdleConnections()
 	})
-	return s
+	return &frontend{URL: s.URL, Addr: s.Listener.Addr().String()}
 }
 
 func mustURL(t testing.TB, s string) *url.URL {

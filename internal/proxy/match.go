@@ -124,15 +124,45 @@ func compileMatcher(s v1alpha1.StringMatch) (matcher, error) {
 	return m, nil
 }
 
+// requestView is what routing reads of a request, so that requests parsed
+// by net/http and by the proxy's own HTTP/1.1 server (h1parse.go) are routed
+// by the same code.
+type requestView interface {
+	// requestHost is the request's Host: the Host header or the authority
+	// of an absolute target.
+	requestHost() string
+	// headerValue returns the i-th value (from 0) of the header with that
+	// canonical name, and false when there are not that many.
+	headerValue(name string, i int) (string, bool)
+}
+
+// stdRequest is a net/http request seen as a requestView; converting a
+// *http.Request to it costs nothing.
+type stdRequest http.Request
+
+var (
+	_ requestView = (*stdRequest)(nil)
+	_ requestView = (*h1req)(nil)
+)
+
+func (r *stdRequest) requestHost() string { return r.Host }
+
+func (r *stdRequest) headerValue(name string, i int) (string, bool) {
+	if vv := r.Header[name]; i < len(vv) {
+		return vv[i], true
+	}
+	return "", false
+}
+
 // matches reports whether every condition of the rule holds for r.
-func (cr *rule) matches(r *http.Request) bool {
+func (cr *rule) matches(r requestView) bool {
 	for i := range cr.headers {
 		if !headerMatches(r, &cr.headers[i]) {
 			return false
 		}
 	}
 	for i := range cr.cookies {
-		if !cookieMatches(r.Header["Cookie"], &cr.cookies[i]) {
+		if !cookieMatches(r, &cr.cookies[i]) {
 			return false
 		}
 	}
@@ -141,25 +171,33 @@ func (cr *rule) matches(r *http.Request) bool {
 
 // headerMatches holds when any value of the header matches. An absent header
 // never matches, whatever the matcher.
-func headerMatches(r *http.Request, c *condition) bool {
+func headerMatches(r requestView, c *condition) bool {
 	if c.name == "Host" {
 		// The server moves Host out of the header map.
-		return r.Host != "" && c.m.match(r.Host)
+		h := r.requestHost()
+		return h != "" && c.m.match(h)
 	}
-	for _, v := range r.Header[c.name] {
+	for i := 0; ; i++ {
+		v, ok := r.headerValue(c.name, i)
+		if !ok {
+			return false
+		}
 		if c.m.match(v) {
 			return true
 		}
 	}
-	return false
 }
 
 // cookieMatches scans Cookie header lines for the named cookie without
 // building http.Cookie values, so matching stays allocation-free. Any cookie
 // of that name whose value matches is enough. As in net/http, spaces around
 // a pair are ignored and a value in double quotes is compared without them.
-func cookieMatches(lines []string, c *condition) bool {
-	for _, line := range lines {
+func cookieMatches(r requestView, c *condition) bool {
+	for i := 0; ; i++ {
+		line, ok := r.headerValue("Cookie", i)
+		if !ok {
+			return false
+		}
 		for len(line) > 0 {
 			var part string
 			part, line, _ = strings.Cut(line, ";")
@@ -176,7 +214,6 @@ func cookieMatches(lines []string, c *condition) bool {
 			}
 		}
 	}
-	return false
 }
 
 // validToken reports whether s is an RFC 7230 token, the grammar of header

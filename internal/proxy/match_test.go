@@ -157,7 +157,7 @@ func TestRuleMatches(t *testing.T) {
 			if r.Header == nil {
 				r.Header = http.Header{}
 			}
-			if got := rules[0].matches(r); got != tc.want {
+			if got := rules[0].matches((*stdRequest)(r)); got != tc.want {
 				t.Errorf("matches = %v, want %v", got, tc.want)
 			}
 		})
@@ -186,7 +186,7 @@ func TestCookieMatchesAgreesWithNetHTTP(t *testing.T) {
 			}
 			for value := range want {
 				c := condition{name: name, m: matcher{kind: matchExact, value: value}}
-				if value != "" && !cookieMatches(r.Header["Cookie"], &c) {
+				if value != "" && !cookieMatches((*stdRequest)(r), &c) {
 					t.Errorf("Cookie %q: net/http sees %s=%q, scanner does not", line, name, value)
 				}
 			}
@@ -205,7 +205,7 @@ func TestMatchAllocatesNothing(t *testing.T) {
 	r := &http.Request{Header: http.Header{"X-User": {"anonymous"}, "Cookie": {"session=1; canary=no; x=y"}}}
 	allocs := testing.AllocsPerRun(100, func() {
 		for i := range rules {
-			rules[i].matches(r)
+			rules[i].matches((*stdRequest)(r))
 		}
 	})
 	if allocs != 0 {

@@ -11,9 +11,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Proxy is the weighted reverse proxy. It is an http.Handler: serve it with
-// an http.Server (NewServer gives one that also speaks h2c), whose Shutdown
-// waits for requests in flight. The zero value is not usable; call New.
+// Proxy is the weighted reverse proxy. Serve it with NewServer, whose
+// Shutdown waits for requests in flight; it is also an http.Handler, for
+// any http.Server. The zero value is not usable; call New.
 type Proxy struct {
 	opts      Options
 	log       *slog.Logger
@@ -90,7 +90,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "sluice proxy: no route configured yet", http.StatusServiceUnavailable)
 		return
 	}
-	v := p.avoidEjected(rt, rt.pick(r, &p.split))
+	v := p.avoidEjected(rt, rt.pick((*stdRequest)(r), &p.split))
 	if len(r.Header["Upgrade"]) > 0 && r.ProtoMajor == 1 && upgradeType(r.Header) != "" {
 		p.serveUpgrade(w, r, rt, v)
 		return
@@ -115,12 +115,12 @@ func (p *Proxy) usable(rt *compiledRoute, v version) bool {
 
 // logUpstreamError logs at most one upstream failure per version per second:
 // a dead canary under load must not flood the log.
-func (p *Proxy) logUpstreamError(v version, r *http.Request, code int, err error) {
+func (p *Proxy) logUpstreamError(v version, method, path string, code int, err error) {
 	c := p.stats[v]
 	now := time.Now().UnixNano()
 	last := c.lastErrorLog.Load()
 	if now-last < int64(time.Second) || !c.lastErrorLog.CompareAndSwap(last, now) {
 		return
 	}
-	p.log.Warn("upstream request failed", "version", v.String(), "status", code, "method", r.Method, "path", r.URL.Path, "error", err)
+	p.log.Warn("upstream request failed", "version", v.String(), "status", code, "method", method, "path", path, "error", err)
 }

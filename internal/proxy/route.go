@@ -3,7 +3,6 @@ package proxy
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"net/http/httputil"
 	"net/url"
 	"strings"
@@ -62,6 +61,9 @@ type compiledRoute struct {
 	threshold uint64
 	target    [numVersions]*target
 	upgrade   [numVersions]*httputil.ReverseProxy
+	// pooled is true when every upstream of the route has a fast-path
+	// pool (plain http), so the proxy's own server may serve it.
+	pooled bool
 }
 
 // SetRoute validates r and makes it the route for all new requests. Requests
@@ -130,13 +132,14 @@ func (p *Proxy) compile(r Route) (*compiledRoute, error) {
 		cr.target[canary] = p.newTarget(cr.spec.Canary, canary, versionHeader)
 		cr.upgrade[canary] = p.reverseProxy(canary, cr.spec.Canary)
 	}
+	cr.pooled = cr.target[stable].pool != nil && (cr.target[canary] == nil || cr.target[canary].pool != nil)
 	return cr, nil
 }
 
 // pick chooses the version for one request: match rules first, then the
 // weight. Matched requests do not advance the weighted sequence, so the
 // weight applies exactly to the traffic no rule claimed.
-func (cr *compiledRoute) pick(r *http.Request, s *splitter) version {
+func (cr *compiledRoute) pick(r requestView, s *splitter) version {
 	for i := range cr.rules {
 		if cr.rules[i].matches(r) {
 			return canary

@@ -60,7 +60,7 @@ func (p *Proxy) reverseProxy(v version, target *url.URL) *httputil.ReverseProxy 
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			code := p.errorCode(r, err)
 			if code != statusClientClosed {
-				p.logUpstreamError(v, r, code, err)
+				p.logUpstreamError(v, r.Method, r.URL.Path, code, err)
 			}
 			if !p.opts.DisableVersionHeader {
 				w.Header().Set(VersionHeader, v.String())
@@ -88,9 +88,14 @@ const statusClientClosed = 499
 // too slow. Both count as 5xx for the version, which is what a failing
 // canary must look like.
 func (p *Proxy) errorCode(r *http.Request, err error) int {
+	return errorCodeFor(r.Context().Err() != nil, err)
+}
+
+// errorCodeFor is errorCode for a client that is gone or not.
+func errorCodeFor(clientGone bool, err error) int {
 	var ne net.Error
 	switch {
-	case r.Context().Err() != nil:
+	case clientGone:
 		return statusClientClosed
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
 		return http.StatusGatewayTimeout

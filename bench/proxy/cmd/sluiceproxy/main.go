@@ -35,6 +35,7 @@ func run() error {
 	canaryURL := flag.String("canary", "http://127.0.0.1:18082", "canary upstream")
 	weight := flag.Int("weight", 10, "canary weight in percent")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	server := flag.String("server", "own", "own: the proxy's NewServer; net-http: a plain http.Server with the proxy as its handler")
 	flag.Parse()
 
 	if *cpuprofile != "" {
@@ -72,7 +73,18 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	srv := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 5 * time.Minute}
+	var srv interface {
+		Serve(net.Listener) error
+		Shutdown(context.Context) error
+	}
+	switch *server {
+	case "own":
+		srv = p.NewServer()
+	case "net-http":
+		srv = &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 5 * time.Minute}
+	default:
+		return fmt.Errorf("-server %q: want own or net-http", *server)
+	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 

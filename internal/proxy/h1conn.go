@@ -1,0 +1,236 @@
+package proxy
+
+import (
+	"bytes"
+	"net"
+	"sync"
+	"sync/atomic"
+	"syscall"
+)
+
+// h1conn is one client connection of the proxy's own server, served by one
+// goroutine: read a request head, parse it, route it, forward it, copy the
+// response back, and again. Its buffers and parsed structures are reused
+// from one request to the next.
+//
+// Timeouts are not read deadlines, which would cost a deadline change per
+// request: the connection publishes its phase and deadline in one atomic
+// word, and the server's sweeper closes it when the deadline of an idle or
+// header-reading phase has passed (server.go).
+type h1conn struct {
+	s       *Server
+	nc      net.Conn
+	raw     syscall.RawConn // for the client-gone check; nil when the conn has none
+	ip      string          // the client's address, for X-Forwarded-For
+	bufs    *connBufs
+	buf     []byte // read buffer; unread bytes are buf[r:w]
+	r, w    int
+	scanned int    // bytes of buf[r:w] already searched for the head's end
+	out     []byte // response bytes not yet written
+	state   atomic.Uint64
+	req     h1req
+	resp    upResp
+	watch   watch
+}
+
+// Phases of a connection, in the low bits of its state word; the high bits
+// hold the phase's deadline, in nanoseconds since the server's epoch.
+const (
+	phaseNew    uint64 = iota // accepted, no request yet
+	phaseIdle                 // between requests, nothing buffered
+	phaseHead                 // reading a request head
+	phaseActive               // serving a request: no deadline
+	phaseClosed               // closed by the server; the goroutine stops
+	phaseGone                 // handed off or finished
+	phaseBits   = 3
+)
+
+func phaseOf(st uint64) uint64                   { return st & (1<<phaseBits - 1) }
+func deadlineOf(st uint64) int64                 { return int64(st >> phaseBits) }
+func packState(ph uint64, deadline int64) uint64 { return uint64(deadline)<<phaseBits | ph }
+
+// Read buffer sizes: a head must fit maxHeadBuffer, or net/http (whose
+// limit is 1 MiB) reads it.
+const (
+	inBufferSize  = 4 << 10
+	maxHeadBuffer = 16 << 10
+	outBufferSize = 4 << 10
+)
+
+// connBufs are a connection's buffers, pooled between connections.
+type connBufs struct{ in, out []byte }
+
+var connBufPool = sync.Pool{New: func() any {
+	return &connBufs{in: make([]byte, inBufferSize), out: make([]byte, 0, outBufferSize)}
+}}
+
+func newH1Conn(s *Server, nc net.Conn) *h1conn {
+	c := &h1conn{s: s, nc: nc, bufs: connBufPool.Get().(*connBufs)}
+	c.buf, c.out = c.bufs.in, c.bufs.out[:0]
+	if sc, ok := nc.(syscall.Conn); ok {
+		c.raw, _ = sc.SyscallConn()
+	}
+	if ip, _, err := net.SplitHostPort(nc.RemoteAddr().String()); err == nil {
+		c.ip = ip
+	}
+	c.watch.c = c
+	c.state.Store(packState(phaseNew, s.now()+int64(s.readHeaderTimeout)))
+	return c
+}
+
+// release returns the buffers to the pool; the connection is done.
+func (c *h1conn) release() {
+	if c.bufs == nil {
+		return
+	}
+	if len(c.buf) == inBufferSize {
+		c.bufs.in = c.buf
+	}
+	if cap(c.out) <= 64<<10 {
+		c.bufs.out = c.out[:0]
+	}
+	connBufPool.Put(c.bufs)
+	c.bufs, c.buf, c.out = nil, nil, nil
+	c.req = h1req{}
+	c.resp = upResp{}
+}
+
+func (c *h1conn) serve() {
+	handed := false
+	defer func() {
+		c.watch.stop()
+		c.s.forget(c)
+		if !handed {
+			_ = c.nc.Close()
+		}
+		c.release()
+	}()
+	p := c.s.p
+	for {
+		n, err := c.readHead()
+		if err != nil {
+			return
+		}
+		var rt *compiledRoute
+		if n > 0 && parseRequest(string(c.buf[c.r:c.r+n]), &c.req) {
+			if rt = p.route.Load(); rt != nil && !rt.pooled {
+				rt = nil
+			}
+		}
+		if rt == nil {
+			handed = c.handoff()
+			return
+		}
+		if !c.to(phaseActive, 0) {
+			return
+		}
+		c.r += n
+		v := p.avoidEjected(rt, rt.pick(&c.req, &p.split))
+		if !c.forward(rt, v) || c.s.shutting.Load() {
+			return
+		}
+		if c.r == c.w {
+			c.r, c.w = 0, 0
+			if !c.to(phaseIdle, c.s.now()+int64(c.s.idleTimeout)) {
+				return
+			}
+		} else if !c.to(phaseHead, c.s.now()+int64(c.s.readHeaderTimeout)) {
+			return
+		}
+	}
+}
+
+// readHead returns the length of the request head at buf[r:], reading
+// until it is complete. 0 means it is net/http's to read: longer than
+// maxHeadBuffer, or with a line not ended by CRLF.
+func (c *h1conn) readHead() (int, error) {
+	c.scanned = 0
+	for {
+		switch n := headEnd(c.buf[c.r:c.w], &c.scanned); {
+		case n > 0:
+			return n, nil
+		case n < 0:
+			return 0, nil
+		}
+		if c.r < c.w && !c.startHead() {
+			return 0, net.ErrClosed
+		}
+		if c.w == len(c.buf) {
+			switch {
+			case c.r > 0:
+				c.w = copy(c.buf, c.buf[c.r:c.w])
+				c.r = 0
+			case len(c.buf) < maxHeadBuffer:
+				grown := make([]byte, 2*len(c.buf))
+				copy(grown, c.buf[:c.w])
+				c.buf = grown
+			default:
+				return 0, nil
+			}
+		}
+		n, err := c.nc.Read(c.buf[c.w:])
+		c.w += n
+		if err != nil {
+			return 0, err //nolint:wrapcheck // ends the connection; not shown
+		}
+	}
+}
+
+// startHead moves an idle or new connection to phaseHead: the head must
+// now arrive within the read-header timeout (for a new connection, counted
+// from when it was accepted, as net/http does).
+func (c *h1conn) startHead() bool {
+	st := c.state.Load()
+	switch phaseOf(st) {
+	case phaseHead:
+		return true
+	case phaseNew:
+		return c.state.CompareAndSwap(st, packState(phaseHead, deadlineOf(st)))
+	case phaseIdle:
+		return c.state.CompareAndSwap(st, packState(phaseHead, c.s.now()+int64(c.s.readHeaderTimeout)))
+	}
+	return false
+}
+
+// to moves the connection to phase ph with deadline d; false when the
+// server has closed it.
+func (c *h1conn) to(ph uint64, d int64) bool {
+	st := c.state.Load()
+	if p := phaseOf(st); p == phaseClosed || p == phaseGone {
+		return false
+	}
+	return c.state.CompareAndSwap(st, packState(ph, d))
+}
+
+// closeIf closes the connection if it is the server's and pred holds for
+// its state. The connection's goroutine then fails its next read or write,
+// or its next phase change, and stops.
+func (c *h1conn) closeIf(pred func(st uint64) bool) {
+	st := c.state.Load()
+	if p := phaseOf(st); p == phaseClosed || p == phaseGone || !pred(st) {
+		return
+	}
+	if c.state.CompareAndSwap(st, packState(phaseClosed, 0)) {
+		_ = c.nc.Close()
+	}
+}
+
+// handoff gives the connection, with the bytes already read, to the
+// net/http server; false when it could not (the server is closing).
+func (c *h1conn) handoff() bool {
+	if !c.to(phaseGone, 0) {
+		return false
+	}
+	c.s.handoffs.Add(1)
+	return c.s.handoff.deliver(&prefixConn{Conn: c.nc, prefix: bytes.Clone(c.buf[c.r:c.w])})
+}
+
+// write sends out to the client and empties it.
+func (c *h1conn) flush() error {
+	if len(c.out) == 0 {
+		return nil
+	}
+	_, err := c.nc.Write(c.out)
+	c.out = c.out[:0]
+	return err //nolint:wrapcheck // a client write error ends the request; classified, not shown
+}
