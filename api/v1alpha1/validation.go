@@ -51,9 +51,6 @@ func (r *Release) Validate() field.ErrorList {
 	errs = append(errs, validateAnalysis(&s.Analysis, driver, sp.Child("analysis"))...)
 	errs = append(errs, validateWebhooks(s.Webhooks, sp.Child("webhooks"))...)
 	errs = append(errs, validateAlerts(s.Alerts, driver == driverLocal, sp.Child("alerts"))...)
-	if w := s.Workload; w.Local != nil && w.Deployments == nil && w.Target == nil && len(s.Webhooks) > 0 {
-		errs = append(errs, field.Invalid(sp.Child("webhooks"), len(s.Webhooks), "only Kubernetes releases call webhooks for now; `sluice run` would ignore them"))
-	}
 	return errs
 }
 

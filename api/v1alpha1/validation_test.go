@@ -161,7 +161,6 @@ func TestValidate(t *testing.T) {
 				"spec.strategy.steps[2].setWeight: 120 is above 100",
 				`spec.analysis.metrics[0].name: "nope" is not a known metric; known metrics: request-duration, request-success-rate`,
 				`spec.webhooks[0].url: "hooks.test" is not an absolute http:// or https:// URL`,
-				"spec.webhooks: only Kubernetes releases call webhooks for now; `sluice run` would ignore them",
 			},
 		},
 		"every error at once on Kubernetes": {

@@ -115,7 +115,7 @@ func runController(cmd *cobra.Command, g *globals, o controllerOptions) error {
 		Clock:     clock.RealClock{},
 		Parts: &controller.ClusterParts{
 			Client: mgr.GetClient(), PrometheusAddress: o.prometheusAddr, Logger: log,
-			Webhooks: controller.NewWebhooks(&hooks.Caller{Logger: log}),
+			Webhooks: hooks.Stages{Caller: &hooks.Caller{Logger: log}},
 		},
 	}
 	if err := r.SetupWithManager(cmd.Context(), mgr); err != nil {

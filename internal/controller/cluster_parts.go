@@ -13,6 +13,7 @@ import (
 	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/analysis"
 	"sluice.dev/sluice/internal/engine"
+	"sluice.dev/sluice/internal/hooks"
 	"sluice.dev/sluice/internal/kubeerr"
 	"sluice.dev/sluice/internal/metrics/prometheus"
 	"sluice.dev/sluice/internal/traffic/gatewayapi"
@@ -36,7 +37,10 @@ type ClusterParts struct {
 	apis map[string]promv1.API
 }
 
-var _ Parts = (*ClusterParts)(nil)
+var (
+	_ Parts = (*ClusterParts)(nil)
+	_ Hooks = hooks.Stages{}
+)
 
 // Workload returns the driver of the release's workload form.
 func (p *ClusterParts) Workload(rel *v1alpha1.Release) (Workload, error) {

@@ -33,14 +33,16 @@ type WorkloadState struct {
 	StableName, CanaryName string
 }
 
-// Hooks calls a release's webhooks.
+// Hooks runs a release's webhooks at the engine's points (hooks.Stages).
 type Hooks interface {
-	// Run calls the webhooks of a type and says whether all answered 2xx.
-	Run(ctx context.Context, rel *v1alpha1.Release, typ v1alpha1.WebhookType, message string) (ok bool, reason string)
-	// RollbackRequested asks the rollback webhooks; any 2xx means yes.
-	RollbackRequested(ctx context.Context, rel *v1alpha1.Release, message string) (yes bool, reason string)
-	// Notify sends to the webhooks of a type in the background.
-	Notify(ctx context.Context, rel *v1alpha1.Release, typ v1alpha1.WebhookType, message string)
+	// AddToCheck folds the pre-rollout and rollout hooks into a check.
+	AddToCheck(ctx context.Context, rel *v1alpha1.Release, res engine.CheckResult) engine.CheckResult
+	// AskRollback asks the rollback hooks; yes is an abort command.
+	AskRollback(ctx context.Context, rel *v1alpha1.Release, now time.Time) *engine.Command
+	// Confirm asks the confirm-promotion hooks and sets the gate in obs.
+	Confirm(ctx context.Context, rel *v1alpha1.Release, obs *engine.Observation)
+	// Announce sends decisions to event and post-rollout hooks.
+	Announce(ctx context.Context, rel *v1alpha1.Release, events []engine.Event)
 }
 
 // Parts builds the parts for one release; the real implementation talks to

@@ -127,7 +127,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 		r.Recorder.Eventf(&stored, nil, typ, ev.Reason, "Decide", "%s", ev.Message)
 		log.Info(ev.Message, "reason", ev.Reason, "phase", res.Status.Phase)
 	}
-	r.runEventHooks(ctx, rel, res)
+	r.Parts.Hooks().Announce(ctx, rel, res.Events)
 	rel.Status = res.Status
 	r.alert(ctx, &stored, rel, res.Events, t.obs.Now)
 	r.Telemetry.Observe(rel, res.Events, t.obs.Now)

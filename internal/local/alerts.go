@@ -33,13 +33,15 @@ func (r *Runner) alert(ctx context.Context, events []engine.Event, now time.Time
 	r.alerts.NotifyEvents(ctx, r.alertCfgs, r.rel.Namespace, r.rel.Name, r.rel.Status, events, now)
 }
 
-// drainAlerts waits, boundedly, for queued alerts to be sent.
+// drainAlerts waits, boundedly, for queued alerts and the event and
+// post-rollout webhooks in flight.
 func (r *Runner) drainAlerts(ctx context.Context) {
+	waitCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), alertDrain)
+	defer cancel()
+	r.hooks.drain(waitCtx, alertDrain)
 	if r.alerts == nil {
 		return
 	}
-	waitCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), alertDrain)
-	defer cancel()
 	if err := r.alerts.Wait(waitCtx); err != nil {
 		r.opts.Logger.Warn("alerts not sent before exit", "err", err)
 	}

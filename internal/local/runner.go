@@ -81,6 +81,7 @@ type Runner struct {
 
 	alerts    *alerts.Dispatcher
 	alertCfgs []alerts.Config
+	hooks     *localHooks
 }
 
 // New prepares a runner for a validated, defaulted release.
@@ -120,6 +121,7 @@ func New(rel *v1alpha1.Release, opts Options) (*Runner, error) {
 		path:      StatePath(opts.StateDir, rel.Name),
 		judge:     newJudgeRunner(rel.Spec.Analysis.Judge),
 		alerts:    opts.Alerts,
+		hooks:     newLocalHooks(opts),
 	}
 	if err := r.setUpAlerts(); err != nil {
 		return nil, err

@@ -48,13 +48,16 @@ func (r *Runner) tick(ctx context.Context) error {
 	}
 	if engine.CheckDue(r.plan, st, now) {
 		c := analysis.Check(ctx, analysisSource{r.metrics}, r.rel.Spec.Analysis.Metrics, now)
+		c = r.hooks.check(ctx, r.rel, c, &obs)
 		obs.Check = &c
 	}
+	r.hooks.confirm(ctx, r.rel, r.plan, &obs)
 	if failed := r.canaryEjected(); failed != nil {
 		obs.Check = failed
 	}
 
 	res := engine.Step(r.plan, st, obs)
+	r.hooks.stages.Announce(ctx, r.rel, res.Events)
 	r.rel.Status = res.Status
 	r.rel.Status.ObservedGeneration = r.rel.Generation
 	for _, ev := range res.Events {
