@@ -170,9 +170,15 @@ func writeRequest(bw *bufio.Writer, r *http.Request, t *target, trustXFF bool) {
 	w.str("\r\n")
 }
 
-// wire writes to a bufio.Writer whose errors are sticky: the Flush after
-// the whole request reports any of them.
-type wire struct{ bw *bufio.Writer }
+// wire writes to a bufio.Writer whose errors are sticky (the Flush after
+// the whole request reports any of them), or to a bytes.Buffer.
+type wire struct{ bw wireWriter }
+
+// wireWriter is what wire writes to.
+type wireWriter interface {
+	WriteString(s string) (int, error)
+	WriteByte(c byte) error
+}
 
 func (w wire) str(s string) { _, _ = w.bw.WriteString(s) }
 func (w wire) byte(c byte)  { _ = w.bw.WriteByte(c) }

@@ -25,8 +25,9 @@ type h1conn struct {
 	bufs    *connBufs
 	buf     []byte // read buffer; unread bytes are buf[r:w]
 	r, w    int
-	scanned int    // bytes of buf[r:w] already searched for the head's end
-	out     []byte // response bytes not yet written
+	scanned int          // bytes of buf[r:w] already searched for the head's end
+	out     []byte       // response bytes not yet written
+	reqBuf  bytes.Buffer // the request for the upstream
 	state   atomic.Uint64
 	req     h1req
 	resp    upResp

@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"net/http"
@@ -59,16 +58,21 @@ func (c *h1conn) roundTrip(t *target, start time.Time) (*upConn, error) {
 		if err != nil {
 			return nil, err //nolint:wrapcheck // the pool wraps it
 		}
-		writeH1Request(up.bw, &c.req, t, c.ip, c.s.p.opts.TrustForwardedFor)
-		if err := up.bw.Flush(); err != nil {
+		c.reqBuf.Reset()
+		writeH1Request(&c.reqBuf, &c.req, t, c.ip, c.s.p.opts.TrustForwardedFor)
+		c.watch.arm(up.nc, start, c.s.p.opts.ResponseHeaderTimeout)
+		waitErr, err := sendAndWait(up, c.reqBuf.Bytes())
+		if err != nil {
 			up.close()
 			if up.reused && try == 0 {
 				continue
 			}
 			return nil, fmt.Errorf("upstream %s: write: %w", t.host, err)
 		}
-		c.watch.arm(up.nc, start, c.s.p.opts.ResponseHeaderTimeout)
-		if _, err := up.br.Peek(1); err != nil {
+		if waitErr == nil {
+			_, waitErr = up.br.Peek(1)
+		}
+		if err := waitErr; err != nil {
 			up.close()
 			if touched, _ := c.watch.disarm(); up.reused && try == 0 && !touched && !isTimeout(err) {
 				continue // closed while idle: nothing was received, send again
@@ -206,7 +210,7 @@ func listedIn(fields []hfield, name string) bool {
 // writeH1Request writes r for the upstream t, as writeRequest does for a
 // net/http request: the same request line, Host, end-to-end fields (in the
 // client's order and case) and X-Forwarded-For/-Host/-Proto.
-func writeH1Request(bw *bufio.Writer, r *h1req, t *target, ip string, trustXFF bool) {
+func writeH1Request(bw wireWriter, r *h1req, t *target, ip string, trustXFF bool) {
 	w := wire{bw}
 	w.str(r.method)
 	w.byte(' ')

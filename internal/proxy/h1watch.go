@@ -32,8 +32,8 @@ type watch struct {
 // Client-gone checks start this long after the request was sent and back
 // off to watchMaxEvery.
 const (
-	watchFirst    = 10 * time.Millisecond
-	watchMaxEvery = 500 * time.Millisecond
+	watchFirst    = 50 * time.Millisecond
+	watchMaxEvery = time.Second
 )
 
 // arm starts watching the exchange on up, begun at start.

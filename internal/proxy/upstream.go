@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -30,6 +31,7 @@ type connPool struct {
 // upConn is one upstream connection with its buffers.
 type upConn struct {
 	nc        net.Conn
+	raw       syscall.RawConn // nil when nc has none
 	br        *bufio.Reader
 	bw        *bufio.Writer
 	idleSince time.Time
@@ -75,7 +77,11 @@ func (cp *connPool) get(ctx context.Context) (*upConn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("upstream %s: %w", cp.addr, err)
 	}
-	return &upConn{nc: nc, br: bufio.NewReaderSize(nc, connBufferSize), bw: bufio.NewWriterSize(nc, connBufferSize)}, nil
+	c := &upConn{nc: nc, br: bufio.NewReaderSize(nc, connBufferSize), bw: bufio.NewWriterSize(nc, connBufferSize)}
+	if sc, ok := nc.(syscall.Conn); ok {
+		c.raw, _ = sc.SyscallConn()
+	}
+	return c, nil
 }
 
 // put returns a connection whose last response was read to its end. It is
