@@ -23,7 +23,12 @@ func TestController(t *testing.T) {
 	// Cases that read Prometheus need their meshes scraped from the start.
 	good := newSubsets(t, cl, "subsets-good", sampleapp.Config{Version: "v2", Latency: time.Millisecond})
 	bad := newSubsets(t, cl, "subsets-bad", sampleapp.Config{Version: "v2", Latency: time.Millisecond, ErrorRate: 0.2})
-	judgeGood := newSubsets(t, cl, "judge-good", sampleapp.Config{Version: "v2", Latency: time.Millisecond})
+	// The judge passes a canary only on evidence that it is no worse; a
+	// canary that fixes stable's errors and slow tail gives that evidence in
+	// hundreds of requests rather than the thousands two equal versions need.
+	judgeGood := newSubsetsWith(t, cl, "judge-good",
+		sampleapp.Config{Version: "v1", Latency: time.Millisecond, Jitter: 80 * time.Millisecond, ErrorRate: 0.03},
+		sampleapp.Config{Version: "v2", Latency: time.Millisecond})
 	judgeBad := newSubsets(t, cl, "judge-bad", sampleapp.Config{Version: "v2", Latency: time.Millisecond, ErrorRate: 0.1})
 	prom := envtest.StartPrometheus(t, []string{good.mesh.Addr, bad.mesh.Addr, judgeGood.mesh.Addr, judgeBad.mesh.Addr})
 
