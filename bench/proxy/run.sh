@@ -26,13 +26,14 @@ WRK_DURATION="${WRK_DURATION:-10s}"
 OPEN_SECONDS="${OPEN_SECONDS:-10}"
 RATE="${RATE:-1000}"
 PORT_BASE="${PORT_BASE:-18080}"
-TARGETS="${TARGETS:-direct nginx haproxy sluice}"
+TARGETS="${TARGETS:-direct nginx haproxy sluice sluice-nethttp}"
 
 B1=$((PORT_BASE + 1))     # backend, "stable"
 B2=$((PORT_BASE + 2))     # backend, "canary"
 P_NGINX=$((PORT_BASE + 10))
 P_HAPROXY=$((PORT_BASE + 11))
 P_SLUICE=$((PORT_BASE + 12))
+P_SLUICE_STD=$((PORT_BASE + 13)) # the same proxy behind a plain net/http server
 
 log() { echo "bench/proxy: $*" >&2; }
 
@@ -175,6 +176,7 @@ URL[direct]="http://127.0.0.1:$B1/"
 URL[nginx]="http://127.0.0.1:$P_NGINX/"
 URL[haproxy]="http://127.0.0.1:$P_HAPROXY/"
 URL[sluice]="http://127.0.0.1:$P_SLUICE/"
+URL[sluice-nethttp]="http://127.0.0.1:$P_SLUICE_STD/"
 
 for t in $TARGETS; do
   case "$t" in
@@ -183,6 +185,8 @@ for t in $TARGETS; do
   haproxy) start haproxy haproxy -db -f "$WORK/haproxy.cfg" ;;
   sluice) start sluice env GOMAXPROCS=1 "$WORK/bin/sluiceproxy" -listen "127.0.0.1:$P_SLUICE" \
     -stable "http://127.0.0.1:$B1" -canary "http://127.0.0.1:$B2" -weight 10 ${SLUICE_CPUPROFILE:+-cpuprofile "$SLUICE_CPUPROFILE"} ;;
+  sluice-nethttp) start sluice-nethttp env GOMAXPROCS=1 "$WORK/bin/sluiceproxy" -server net-http -listen "127.0.0.1:$P_SLUICE_STD" \
+    -stable "http://127.0.0.1:$B1" -canary "http://127.0.0.1:$B2" -weight 10 ;;
   *) log "unknown target $t" && exit 2 ;;
   esac
   wait_ready "${URL[$t]}" || { cat "$WORK/$t.log" >&2; exit 1; }
