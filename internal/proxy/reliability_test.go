@@ -155,9 +155,13 @@ func TestUpstreamKilledUnderLoad(t *testing.T) {
 			lateFails++
 		}
 	}
-	if getFails > 0 || postFails > posts || lateFails > 0 {
-		t.Errorf("of %d requests: %d GETs failed (want 0), %d POSTs (want ≤ %d in flight at the kill), %d started after the kill (want 0); first: %s",
-			len(all), getFails, postFails, posts, lateFails, firstFail)
+	// A POST cannot be sent twice once it may have reached the canary: each
+	// POST worker may lose the one in flight at the kill and, within the
+	// next 100 ms, one sent on a kept-alive connection the kernel had not
+	// yet reported closed. Nothing sent later may fail.
+	if getFails > 0 || postFails > 2*posts || lateFails > 0 {
+		t.Errorf("of %d requests: %d GETs failed (want 0), %d POSTs (want ≤ %d, at the kill), %d started after the kill (want 0); first: %s",
+			len(all), getFails, postFails, 2*posts, lateFails, firstFail)
 	}
 	s, hh := p.Stats(), p.Health()
 	if s.Canary.Errors < 5 || hh.Canary.Retries == 0 {
