@@ -135,23 +135,29 @@ func (j *Judge) observeLatency(stable, canary []uint64) {
 	st.LatencyTail.observe(stable, canary, st.StableBuckets, j.scoring)
 }
 
-// quantileBoundary is the index of the smallest finite bucket bound at or
-// above quantile q of the histogram, or -1 while the histogram is too small to
-// expect ten requests above it, or when the quantile lies in the +Inf bucket.
+// quantileBoundary is the index of the bucket bound the pass test of
+// quantile q counts above: the largest finite bound at or below quantile q
+// of stable's histogram (the lower edge of the bucket holding it), or the
+// first bound when q lies in the first bucket. Stable's share above it is
+// then at least 1-q: with coarse buckets (a mesh's, 1, 5, 10, 25, 50, 100
+// ms...) the bound above the quantile can have no stable request beyond
+// it, which leaves the test nothing to compare and a healthy canary never
+// passed. It is -1 while the histogram is too small to expect ten
+// requests above quantile q.
 func quantileBoundary(buckets []uint64, q float64) int {
 	total := sum(buckets)
-	if total == 0 || float64(total)*(1-q) < 10 {
+	if total == 0 || float64(total)*(1-q) < 10 || len(buckets) < 2 {
 		return -1
 	}
 	want := q * float64(total)
 	var cum uint64
-	for i := 0; i < len(buckets)-1; i++ {
+	for i := range buckets {
 		cum += buckets[i]
 		if float64(cum) >= want {
-			return i
+			return max(0, min(i-1, len(buckets)-2))
 		}
 	}
-	return -1
+	return len(buckets) - 2
 }
 
 func maxOf(v []float64) float64 {

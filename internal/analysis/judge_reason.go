@@ -103,7 +103,7 @@ func describeRates(e Evidence) string {
 	if e.BoundarySeconds == 0 {
 		return "canary latency vs stable's (too few stable requests to place its quantiles yet)"
 	}
-	return fmt.Sprintf("canary requests slower than %s (stable's p%s bound) %s vs stable %s",
+	return fmt.Sprintf("canary requests slower than %s (the bucket bound below stable's p%s) %s vs stable %s",
 		fmtSeconds(e.BoundarySeconds), trimFloat(100*e.Quantile), fmtPct(e.CanaryRate), fmtPct(e.StableRate))
 }
 

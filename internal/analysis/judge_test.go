@@ -73,7 +73,7 @@ func TestJudgeDecisions(t *testing.T) {
 		"canary's latency tail is heavier": {
 			cfg: withLatency, batches: 60,
 			batch: func(int) (ArmSample, ArmSample) { return arm(900, 0, stableShape), arm(100, 0, slowShape) },
-			want:  JudgeFail, reason: "canary requests slower than 500ms (stable's p99 bound) 5% vs stable 0.89%: evidence reached 1/α",
+			want:  JudgeFail, reason: "canary requests slower than 200ms (the bucket bound below stable's p99) 12% vs stable 2.9%: evidence reached 1/α",
 		},
 		"healthy canary with plenty of requests": {
 			cfg: withLatency, batches: 300,

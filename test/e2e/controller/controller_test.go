@@ -24,11 +24,12 @@ func TestController(t *testing.T) {
 	good := newSubsets(t, cl, "subsets-good", sampleapp.Config{Version: "v2", Latency: time.Millisecond})
 	bad := newSubsets(t, cl, "subsets-bad", sampleapp.Config{Version: "v2", Latency: time.Millisecond, ErrorRate: 0.2})
 	// The judge passes a canary only on evidence that it is no worse; a
-	// canary that fixes stable's errors and slow tail gives that evidence in
-	// hundreds of requests rather than the thousands two equal versions need.
+	// canary that fixes stable's errors and slow tail gives that evidence
+	// soonest, and the latency tests still need a few thousand requests
+	// (a p99 is about the slowest 1%), hence a busier mesh.
 	judgeGood := newSubsetsWith(t, cl, "judge-good",
 		sampleapp.Config{Version: "v1", Latency: time.Millisecond, Jitter: 80 * time.Millisecond, ErrorRate: 0.03},
-		sampleapp.Config{Version: "v2", Latency: time.Millisecond})
+		sampleapp.Config{Version: "v2", Latency: time.Millisecond}, 200)
 	judgeBad := newSubsets(t, cl, "judge-bad", sampleapp.Config{Version: "v2", Latency: time.Millisecond, ErrorRate: 0.1})
 	prom := envtest.StartPrometheus(t, []string{good.mesh.Addr, bad.mesh.Addr, judgeGood.mesh.Addr, judgeBad.mesh.Addr})
 

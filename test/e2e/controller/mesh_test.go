@@ -45,7 +45,7 @@ type upstream struct {
 	url               string
 }
 
-func startMesh(t *testing.T, c client.Client, ns, vs, route string, isCanary func(map[string]any) bool, stable, canary upstream, stableCfg, canaryCfg sampleapp.Config) *mesh {
+func startMesh(t *testing.T, c client.Client, ns, vs, route string, isCanary func(map[string]any) bool, stable, canary upstream, stableCfg, canaryCfg sampleapp.Config, rate int) *mesh {
 	t.Helper()
 	m := &mesh{c: c, ns: ns, vs: vs, route: route, isCanary: isCanary, stable: stable, canary: canary}
 	for _, u := range []struct {
@@ -76,7 +76,7 @@ func startMesh(t *testing.T, c client.Client, ns, vs, route string, isCanary fun
 	t.Cleanup(func() { cancel(); wg.Wait() })
 	wg.Add(2)
 	go func() { defer wg.Done(); m.followWeights(ctx) }()
-	go func() { defer wg.Done(); m.send(ctx, 80) }()
+	go func() { defer wg.Done(); m.send(ctx, rate) }()
 	return m
 }
 

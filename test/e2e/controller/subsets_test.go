@@ -21,11 +21,12 @@ type subsets struct {
 
 func newSubsets(t *testing.T, cl *cluster, prefix string, canary sampleapp.Config) *subsets {
 	t.Helper()
-	return newSubsetsWith(t, cl, prefix, sampleapp.Config{Version: "v1", Latency: time.Millisecond}, canary)
+	return newSubsetsWith(t, cl, prefix, sampleapp.Config{Version: "v1", Latency: time.Millisecond}, canary, 80)
 }
 
-// newSubsetsWith is newSubsets with a stable of one's own.
-func newSubsetsWith(t *testing.T, cl *cluster, prefix string, stable, canary sampleapp.Config) *subsets {
+// newSubsetsWith is newSubsets with a stable of one's own and the mesh's
+// request rate per second.
+func newSubsetsWith(t *testing.T, cl *cluster, prefix string, stable, canary sampleapp.Config, rate int) *subsets {
 	t.Helper()
 	ns := cl.env.NewNamespace(t, prefix)
 	cl.kubelet(t, ns)
@@ -64,7 +65,7 @@ spec:
 	isCanary := func(d map[string]any) bool { return d["subset"] == "v2" }
 	m := startMesh(t, cl.c, ns, "api", "primary", isCanary,
 		upstream{workload: "api-v1", version: "v1"}, upstream{workload: "api-v2", version: "v2"},
-		stable, canary)
+		stable, canary, rate)
 	return &subsets{ns: ns, mesh: m}
 }
 
