@@ -90,6 +90,9 @@ func latestFigures(s *local.Snapshot) {
 		if s.Versions[i].Name == "canary" {
 			p = last.Canary
 		}
-		s.Versions[i].RPS, s.Versions[i].SuccessRate, s.Versions[i].P99Millis = p.RPS, p.SuccessRate, p.P99Millis
+		s.Versions[i].SuccessRate, s.Versions[i].P99Millis = p.SuccessRate, p.P99Millis
+		if p.RPS != nil {
+			s.Versions[i].RPS = *p.RPS
+		}
 	}
 }

@@ -78,11 +78,7 @@ func indexVersion(v versionSeries) versionIndex {
 }
 
 func (v versionIndex) at(k int64) local.VersionPoint {
-	p := local.VersionPoint{SuccessRate: v.success[k], P99Millis: v.p99[k]}
-	if r := v.rps[k]; r != nil {
-		p.RPS = *r
-	}
-	return p
+	return local.VersionPoint{RPS: v.rps[k], SuccessRate: v.success[k], P99Millis: v.p99[k]}
 }
 
 // weightChange is the canary weight from a moment on.

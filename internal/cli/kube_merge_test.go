@@ -31,7 +31,7 @@ func pts(from int, vals ...*float64) []prometheus.Point {
 func TestMergeCheckPoints(t *testing.T) {
 	grid := promv1.Range{Start: at(0), End: at(3), Step: time.Second}
 	history := weightTimeline{{at: at(0), weight: 10}, {at: at(2), weight: 25}}
-	vp := func(rps float64, sr, p99 *float64) local.VersionPoint {
+	vp := func(rps, sr, p99 *float64) local.VersionPoint {
 		return local.VersionPoint{RPS: rps, SuccessRate: sr, P99Millis: p99}
 	}
 	tests := map[string]struct {
@@ -51,10 +51,10 @@ func TestMergeCheckPoints(t *testing.T) {
 				Canary: versionSeries{RPS: pts(1, fp(10), fp(20), fp(20)), SuccessRate: pts(1, fp(95), nil, fp(97)), P99: pts(2, fp(235), fp(240))},
 			},
 			want: []local.CheckPoint{
-				{Time: at(0), Weight: 10, Stable: vp(90, fp(100), fp(9))},
-				{Time: at(1), Weight: 10, Stable: vp(90, fp(100), fp(9)), Canary: vp(10, fp(95), nil)},
-				{Time: at(2), Weight: 25, Canary: vp(20, nil, fp(235))},
-				{Time: at(3), Weight: 25, Stable: vp(80, fp(100), fp(9)), Canary: vp(20, fp(97), fp(240))},
+				{Time: at(0), Weight: 10, Stable: vp(fp(90), fp(100), fp(9))},
+				{Time: at(1), Weight: 10, Stable: vp(fp(90), fp(100), fp(9)), Canary: vp(fp(10), fp(95), nil)},
+				{Time: at(2), Weight: 25, Canary: vp(fp(20), nil, fp(235))},
+				{Time: at(3), Weight: 25, Stable: vp(fp(80), fp(100), fp(9)), Canary: vp(fp(20), fp(97), fp(240))},
 			},
 		},
 		"the controller's gauge wins, carried over its gaps": {
@@ -70,7 +70,7 @@ func TestMergeCheckPoints(t *testing.T) {
 		"zero is a value": {
 			r:      promv1.Range{Start: at(0), End: at(0), Step: time.Second},
 			series: chartSeries{Canary: versionSeries{SuccessRate: pts(0, fp(0))}},
-			want:   []local.CheckPoint{{Time: at(0), Canary: vp(0, fp(0), nil)}},
+			want:   []local.CheckPoint{{Time: at(0), Canary: vp(nil, fp(0), nil)}},
 		},
 		"no step":          {r: promv1.Range{Start: at(0), End: at(3)}},
 		"end before start": {r: promv1.Range{Start: at(3), End: at(0), Step: time.Second}},
@@ -103,7 +103,7 @@ func samePoint(a, b local.CheckPoint) bool {
 
 func sameVersion(a, b local.VersionPoint) bool {
 	eq := func(x, y *float64) bool { return (x == nil) == (y == nil) && (x == nil || *x == *y) }
-	return a.RPS == b.RPS && eq(a.SuccessRate, b.SuccessRate) && eq(a.P99Millis, b.P99Millis)
+	return eq(a.RPS, b.RPS) && eq(a.SuccessRate, b.SuccessRate) && eq(a.P99Millis, b.P99Millis)
 }
 
 func showPoint(p local.CheckPoint) string {
@@ -114,7 +114,7 @@ func showPoint(p local.CheckPoint) string {
 		return fmt.Sprint(*x)
 	}
 	v := func(p local.VersionPoint) string {
-		return fmt.Sprintf("{%v %s %s}", p.RPS, f(p.SuccessRate), f(p.P99Millis))
+		return fmt.Sprintf("{%s %s %s}", f(p.RPS), f(p.SuccessRate), f(p.P99Millis))
 	}
 	return fmt.Sprintf("%s w%d s%s c%s", p.Time.Format(time.TimeOnly), p.Weight, v(p.Stable), v(p.Canary))
 }

@@ -80,7 +80,9 @@ type CheckPoint struct {
 
 // VersionPoint is a version's figures at one time.
 type VersionPoint struct {
-	RPS         float64  `json:"rps"`
+	// RPS is nil when it is not known (a cluster release whose Prometheus
+	// had nothing), so a chart shows a gap, not a drop to zero.
+	RPS         *float64 `json:"rps,omitempty"`
 	SuccessRate *float64 `json:"successRate,omitempty"`
 	P99Millis   *float64 `json:"p99Millis,omitempty"`
 }

@@ -202,7 +202,8 @@ func (r *Runner) versionView(name string, now time.Time, total proxy.VersionStat
 }
 
 func (v VersionView) point() VersionPoint {
-	return VersionPoint{RPS: v.RPS, SuccessRate: v.SuccessRate, P99Millis: v.P99Millis}
+	rps := v.RPS
+	return VersionPoint{RPS: &rps, SuccessRate: v.SuccessRate, P99Millis: v.P99Millis}
 }
 
 // Snapshot returns the latest snapshot, or nil before the first tick.

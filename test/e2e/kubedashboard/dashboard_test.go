@@ -68,7 +68,7 @@ func TestClusterDashboard(t *testing.T) {
 			near(t, "canary success rate", *p.Canary.SuccessRate, 95, 0.01)
 			near(t, "stable p99", *p.Stable.P99Millis, 9.95, 0.05)
 			near(t, "canary p99", *p.Canary.P99Millis, 235, 0.5)
-			if p.Stable.RPS < 20 || p.Canary.RPS < 20 {
+			if p.Stable.RPS == nil || p.Canary.RPS == nil || *p.Stable.RPS < 20 || *p.Canary.RPS < 20 {
 				t.Errorf("request rates stable %v canary %v; want about 100/s each", p.Stable.RPS, p.Canary.RPS)
 			}
 			if p.Weight != GaugeWeight {
@@ -155,7 +155,8 @@ func TestClusterDashboard(t *testing.T) {
 			t.Fatalf("%d chart points; want the weight over the release from its history", len(v.Checks))
 		}
 		for _, p := range v.Checks {
-			if p.Stable.SuccessRate != nil || p.Canary.SuccessRate != nil || p.Stable.P99Millis != nil || p.Canary.P99Millis != nil {
+			if p.Stable.SuccessRate != nil || p.Canary.SuccessRate != nil || p.Stable.P99Millis != nil || p.Canary.P99Millis != nil ||
+				p.Stable.RPS != nil || p.Canary.RPS != nil {
 				t.Fatalf("point %+v has figures with no Prometheus", p)
 			}
 		}

@@ -195,7 +195,7 @@
       const specs = [
         { title: "Canary weight", format: (x) => Math.round(x) + "%", yMin: 0, yMax: 100,
           series: [{ name: "canary", color: COLORS.canary, step: true, area: true, points: pts.map((p, i) => [t[i], p.weight]) }] },
-        { title: "Request rate", format: (x) => fmtRate(x), series: pair((x) => x.rps) },
+        { title: "Request rate", format: (x) => fmtRate(x), series: pair((x) => x.rps ?? null) },
         { title: "Success rate", format: (x) => fmtPct(x), yMax: 100, minSpan: 5, floor: 0, series: pair((x) => x.successRate ?? null) },
         { title: "p99 latency", format: (x) => fmtMs(x), series: pair((x) => x.p99Millis ?? null) },
       ];
