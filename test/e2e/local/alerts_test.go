@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -63,22 +62,15 @@ func (rc *receiver) webhookAlerts(t *testing.T) []alerts.Alert {
 // generic webhook, errors only to "Slack".
 func withAlerts(t *testing.T, file, base string) {
 	t.Helper()
-	f, err := os.OpenFile(file, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = f.Close() }()
-	if _, err := f.WriteString(`  alerts:
+	appendSpec(t, file, `  alerts:
     - name: audit
       provider: webhook
-      url: ` + base + `/webhook
+      url: `+base+`/webhook
     - name: oncall
       provider: slack
       severity: error
-      url: ` + base + `/slack
-`); err != nil {
-		t.Fatal(err)
-	}
+      url: `+base+`/slack
+`)
 }
 
 // TestAlertsOfARolledBackRelease runs a faulty canary with `sluice run` and

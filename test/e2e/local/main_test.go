@@ -14,27 +14,14 @@ import (
 	"time"
 
 	"sluice.dev/sluice/internal/local"
+	"sluice.dev/sluice/test/e2e/envtest"
 )
 
 // sluiceBin is the sluice binary, built once for all tests.
 var sluiceBin string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "sluice-e2e-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	sluiceBin = filepath.Join(dir, "sluice")
-	cmd := exec.Command("go", "build", "-o", sluiceBin, "sluice.dev/sluice/cmd/sluice")
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building sluice:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	_ = os.RemoveAll(dir)
-	os.Exit(code)
+	envtest.MainWithBinaries(m, envtest.Binary{Package: envtest.SluicePackage, Path: &sluiceBin})
 }
 
 // sluice runs a sluice command to its end and returns its output and exit code.
@@ -192,4 +179,18 @@ func indent(lines ...string) string {
 		lines[i] = "      - " + l
 	}
 	return strings.Join(lines, "\n")
+}
+
+// appendSpec adds spec fields (YAML lines indented under spec) to a
+// release file written by writeRelease, whose spec ends the file.
+func appendSpec(t *testing.T, file, yaml string) {
+	t.Helper()
+	f, err := os.OpenFile(file, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = f.Close() }()
+	if _, err := f.WriteString(yaml); err != nil {
+		t.Fatal(err)
+	}
 }

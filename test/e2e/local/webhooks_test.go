@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -66,19 +65,12 @@ func (h *hookReceiver) of(typ string) []map[string]any {
 
 func withWebhooks(t *testing.T, file, base string) {
 	t.Helper()
-	f, err := os.OpenFile(file, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = f.Close() }()
-	if _, err := f.WriteString(`  webhooks:
-    - {name: load, type: rollout, url: "` + base + `/rollout", timeout: 2s, metadata: {cmd: "hey -z 1m"}}
-    - {name: gate, type: confirm-promotion, url: "` + base + `/gate", timeout: 2s}
-    - {name: events, type: event, url: "` + base + `/events"}
-    - {name: done, type: post-rollout, url: "` + base + `/events"}
-`); err != nil {
-		t.Fatal(err)
-	}
+	appendSpec(t, file, `  webhooks:
+    - {name: load, type: rollout, url: "`+base+`/rollout", timeout: 2s, metadata: {cmd: "hey -z 1m"}}
+    - {name: gate, type: confirm-promotion, url: "`+base+`/gate", timeout: 2s}
+    - {name: events, type: event, url: "`+base+`/events"}
+    - {name: done, type: post-rollout, url: "`+base+`/events"}
+`)
 }
 
 // TestWebhooksOfALocalRelease: `sluice run` calls the same webhooks as the
