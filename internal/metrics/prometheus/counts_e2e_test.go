@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"sluice.dev/sluice/test/e2e/istiomesh"
 )
 
 // TestCountsEndToEnd reads the judge's counts from a real Prometheus
@@ -25,8 +27,8 @@ func TestCountsEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Counts(canary): %v", err)
 	}
-	want := make([]float64, len(istioBuckets))
-	for i, ms := range istioBuckets {
+	want := make([]float64, len(istiomesh.Buckets))
+	for i, ms := range istiomesh.Buckets {
 		want[i] = ms / 1000
 	}
 	if !slices.Equal(bounds, want) {

@@ -19,6 +19,7 @@ import (
 	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/analysis"
 	"sluice.dev/sluice/test/e2e/envtest"
+	"sluice.dev/sluice/test/e2e/istiomesh"
 )
 
 // meshExporter exposes Istio's standard request metrics, with Istio's label
@@ -29,41 +30,23 @@ import (
 // all of them and the expected ratios exact rather than approximately
 // right.
 type meshExporter struct {
-	mu       sync.Mutex
-	requests *promclient.CounterVec
-	duration *promclient.HistogramVec
-	handler  http.Handler
+	mu      sync.Mutex
+	mesh    *istiomesh.Metrics
+	handler http.Handler
 }
-
-// istioBuckets are Istio's default request duration buckets (ms).
-var istioBuckets = []float64{0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000}
-
-var meshLabels = []string{"reporter", "source_workload", "destination_workload_namespace", "destination_workload", "destination_version", "response_code"}
 
 func newMeshExporter() *meshExporter {
 	reg := promclient.NewRegistry()
-	e := &meshExporter{
-		requests: promclient.NewCounterVec(promclient.CounterOpts{Name: "istio_requests_total", Help: "Requests."}, meshLabels),
-		duration: promclient.NewHistogramVec(promclient.HistogramOpts{
-			Name: "istio_request_duration_milliseconds", Help: "Request duration.", Buckets: istioBuckets,
-		}, meshLabels),
-	}
-	reg.MustRegister(e.requests, e.duration)
+	e := &meshExporter{mesh: istiomesh.New(reg)}
 	// A workload that exists but serves nothing: its series are 0 forever.
-	e.requests.WithLabelValues("destination", "ingress", "shop", "api-idle", "v0", "200")
-	e.duration.WithLabelValues("destination", "ingress", "shop", "api-idle", "v0", "200")
+	e.mesh.Record("destination", "shop", "api-idle", "v0", "200", 0, 0)
 	e.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	return e
 }
 
 // serve records n requests of a workload, with status code and latency.
 func (e *meshExporter) serve(reporter, ns, workload, version, code string, n int, ms float64) {
-	labels := []string{reporter, "ingress", ns, workload, version, code}
-	e.requests.WithLabelValues(labels...).Add(float64(n))
-	h := e.duration.WithLabelValues(labels...)
-	for range n {
-		h.Observe(ms)
-	}
+	e.mesh.Record(reporter, ns, workload, version, code, n, ms)
 }
 
 func (e *meshExporter) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -22,12 +22,8 @@ import (
 	"sluice.dev/sluice/internal/proxy"
 	"sluice.dev/sluice/internal/telemetry"
 	"sluice.dev/sluice/internal/telemetry/telemetrytest"
+	"sluice.dev/sluice/test/e2e/istiomesh"
 )
-
-// istioBuckets are Istio's default request duration buckets (ms).
-var istioBuckets = []float64{0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000}
-
-var meshLabels = []string{"reporter", "source_workload", "destination_workload_namespace", "destination_workload", "destination_version", "response_code"}
 
 // exporter serves, on one /metrics, what a Prometheus in a mesh with
 // Sluice scrapes: Sluice's release metrics from a real Recorder, and
@@ -36,11 +32,10 @@ var meshLabels = []string{"reporter", "source_workload", "destination_workload_n
 // split by the releases' current canary weights, so the mesh's measured
 // canary share follows what Sluice asked for.
 type exporter struct {
-	reg      *prometheus.Registry
-	rec      *telemetry.Recorder
-	requests *prometheus.CounterVec
-	duration *prometheus.HistogramVec
-	handler  http.Handler
+	reg     *prometheus.Registry
+	rec     *telemetry.Recorder
+	mesh    *istiomesh.Metrics
+	handler http.Handler
 
 	mu   sync.Mutex
 	sims []*telemetrytest.Sim
@@ -58,17 +53,11 @@ func newExporter(t *testing.T) *exporter {
 		t.Fatal(err)
 	}
 	e := &exporter{
-		reg: reg,
-		rec: rec,
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "istio_requests_total", Help: "Requests, as Istio's proxies name them.",
-		}, meshLabels),
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "istio_request_duration_milliseconds", Help: "Request duration, as Istio's proxies name it.", Buckets: istioBuckets,
-		}, meshLabels),
+		reg:    reg,
+		rec:    rec,
+		mesh:   istiomesh.New(reg),
 		judged: map[string]int{},
 	}
-	reg.MustRegister(e.requests, e.duration)
 	e.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	return e
 }
@@ -165,12 +154,7 @@ func (e *exporter) serve(reporter, ns, workload, code string, n int, ms float64)
 	if n <= 0 {
 		return
 	}
-	labels := []string{reporter, "ingress", ns, workload, "v1", code}
-	e.requests.WithLabelValues(labels...).Add(float64(n))
-	h := e.duration.WithLabelValues(labels...)
-	for range n {
-		h.Observe(ms)
-	}
+	e.mesh.Record(reporter, ns, workload, "v1", code, n, ms)
 }
 
 func (e *exporter) ServeHTTP(w http.ResponseWriter, r *http.Request) {

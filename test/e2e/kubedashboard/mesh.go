@@ -13,12 +13,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"sluice.dev/sluice/test/e2e/istiomesh"
 )
-
-// istioBuckets are Istio's default request duration buckets (ms).
-var istioBuckets = []float64{0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000}
-
-var meshLabels = []string{"reporter", "source_workload", "destination_workload_namespace", "destination_workload", "destination_version", "response_code"}
 
 // Mesh serves what a Prometheus in an Istio mesh with Sluice scrapes:
 // Istio's request metrics, with Istio's names, for api-v1 (stable) and
@@ -29,8 +26,7 @@ var meshLabels = []string{"reporter", "source_workload", "destination_workload_n
 type Mesh struct {
 	mu         sync.Mutex
 	namespaces []string
-	requests   *prometheus.CounterVec
-	duration   *prometheus.HistogramVec
+	istio      *istiomesh.Metrics
 	// Weight is Sluice's own sluice_release_canary_weight gauge: set a
 	// release's to have Prometheus scrape it as if from the controller.
 	Weight  *prometheus.GaugeVec
@@ -42,26 +38,18 @@ func NewMesh(namespaces ...string) *Mesh {
 	reg := prometheus.NewRegistry()
 	m := &Mesh{
 		namespaces: namespaces,
-		requests:   prometheus.NewCounterVec(prometheus.CounterOpts{Name: "istio_requests_total", Help: "Requests."}, meshLabels),
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "istio_request_duration_milliseconds", Help: "Request duration.", Buckets: istioBuckets,
-		}, meshLabels),
+		istio:      istiomesh.New(reg),
 		Weight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "sluice_release_canary_weight", Help: "Percent of traffic the release sends to the canary.",
 		}, []string{"namespace", "release"}),
 	}
-	reg.MustRegister(m.requests, m.duration, m.Weight)
+	reg.MustRegister(m.Weight)
 	m.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	return m
 }
 
 func (m *Mesh) serve(reporter, ns, workload, code string, n int, ms float64) {
-	labels := []string{reporter, "ingress", ns, workload, "unknown", code}
-	m.requests.WithLabelValues(labels...).Add(float64(n))
-	h := m.duration.WithLabelValues(labels...)
-	for range n {
-		h.Observe(ms)
-	}
+	m.istio.Record(reporter, ns, workload, "unknown", code, n, ms)
 }
 
 // ServeHTTP adds one batch of requests and serves the metrics.
