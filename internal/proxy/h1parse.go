@@ -116,19 +116,16 @@ func parseRequest(head string, r *h1req) bool {
 	}
 	var hasHost, hasLength, closeTok, keepTok bool
 	for {
-		line, rest, ok = strings.Cut(rest, "\r\n")
+		var name, value string
+		var end bool
+		name, value, rest, end, ok = nextField(rest)
 		if !ok {
 			return false
 		}
-		if line == "" {
+		if end {
 			break
 		}
-		colon := strings.IndexByte(line, ':')
-		if colon <= 0 {
-			return false
-		}
-		name, value := line[:colon], trimOWS(line[colon+1:])
-		if !validName(name) || !validRequestValue(value) {
+		if !validRequestValue(value) {
 			return false
 		}
 		switch kindOf(name) {
@@ -218,6 +215,26 @@ func parseTarget(target string, r *h1req) bool {
 	}
 	r.path, r.query, r.forceQuery = path, query, hasQuery && query == ""
 	return true
+}
+
+// nextField cuts the next field line off a head's rest: its name and
+// value (optional whitespace trimmed), or end at the blank line that closes
+// the head. ok is false for a line without a colon, an empty or invalid
+// name, or a head that ends without its blank line. The caller checks the
+// value, whose rules differ between requests and responses.
+func nextField(rest string) (name, value, after string, end, ok bool) {
+	line, after, found := strings.Cut(rest, "\r\n")
+	switch {
+	case !found:
+		return "", "", "", false, false
+	case line == "":
+		return "", "", after, true, true
+	}
+	colon := strings.IndexByte(line, ':')
+	if colon <= 0 || !validName(line[:colon]) {
+		return "", "", "", false, false
+	}
+	return line[:colon], trimOWS(line[colon+1:]), after, false, true
 }
 
 func validName(s string) bool {

@@ -108,20 +108,15 @@ func parseResponse(head string, isHead bool, u *upResp) bool {
 	}
 	var hasLength, closeTok, keepTok bool
 	for {
-		var ok bool
-		line, rest, ok = strings.Cut(rest, "\r\n")
+		name, value, after, end, ok := nextField(rest)
 		if !ok {
 			return false
 		}
-		if line == "" {
+		if end {
 			break
 		}
-		colon := strings.IndexByte(line, ':')
-		if colon <= 0 {
-			return false
-		}
-		name, value := line[:colon], trimOWS(line[colon+1:])
-		if !validName(name) || !validResponseValue(value) {
+		rest = after
+		if !validResponseValue(value) {
 			return false
 		}
 		switch kindOf(name) {
