@@ -40,7 +40,7 @@ type judgeTick struct {
 // lives in status.analysis.judge: a restarted controller resumes the very
 // same test. A reading that fails leaves the evidence as it was — no data
 // is never a pass.
-func (r *Reconciler) judge(ctx context.Context, rel *v1alpha1.Release, ws WorkloadState, due bool, now time.Time) judgeTick {
+func (r *Reconciler) judge(ctx context.Context, rel *v1alpha1.Release, metrics metricsSource, due bool, now time.Time) judgeTick {
 	spec, st := rel.Spec.Analysis.Judge, rel.Status
 	active := st.Phase == v1alpha1.PhaseProgressing || st.Phase == v1alpha1.PhasePaused
 	if spec == nil || !active || st.StartedAt == nil {
@@ -53,7 +53,7 @@ func (r *Reconciler) judge(ctx context.Context, rel *v1alpha1.Release, ws Worklo
 	if !due {
 		return judgeTick{result: resultOf(spec, prev), status: prev}
 	}
-	next, v, err := r.judgeReading(ctx, rel, ws, prev, now)
+	next, v, err := r.judgeReading(ctx, rel, metrics, prev, now)
 	if err != nil {
 		logf.FromContext(ctx).Info("statistical judge: no reading this check", "err", err.Error())
 		res := resultOf(spec, prev)
@@ -67,9 +67,9 @@ func (r *Reconciler) judge(ctx context.Context, rel *v1alpha1.Release, ws Worklo
 }
 
 // judgeReading reads both versions' counts and folds the batch in.
-func (r *Reconciler) judgeReading(ctx context.Context, rel *v1alpha1.Release, ws WorkloadState, prev *v1alpha1.JudgeStatus, now time.Time) (*v1alpha1.JudgeStatus, analysis.JudgeVerdict, error) {
+func (r *Reconciler) judgeReading(ctx context.Context, rel *v1alpha1.Release, metrics metricsSource, prev *v1alpha1.JudgeStatus, now time.Time) (*v1alpha1.JudgeStatus, analysis.JudgeVerdict, error) {
 	var none analysis.JudgeVerdict
-	src, err := r.Parts.Metrics(rel, ws)
+	src, err := metrics()
 	if err != nil {
 		return nil, none, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/analysis"
@@ -54,10 +55,12 @@ func (r *Reconciler) observe(ctx context.Context, rel *v1alpha1.Release) (*tick,
 	}
 	st := rel.Status
 	due := engine.CheckDue(t.plan, st, t.obs.Now)
-	t.judge = r.judge(ctx, rel, ws, due, t.obs.Now)
+	// The checks and the judge read the same source, built once per tick.
+	metrics := sync.OnceValues(func() (analysis.Source, error) { return r.Parts.Metrics(rel, ws) })
+	t.judge = r.judge(ctx, rel, metrics, due, t.obs.Now)
 	t.obs.Judge = t.judge.result
 	if due {
-		c := r.Parts.Hooks().AddToCheck(ctx, rel, r.check(ctx, rel, ws, t.obs))
+		c := r.Parts.Hooks().AddToCheck(ctx, rel, r.check(ctx, rel, metrics, t.obs))
 		t.obs.Check = &c
 		if t.obs.Command == nil {
 			t.obs.Command = r.Parts.Hooks().AskRollback(ctx, rel, t.obs.Now)
@@ -69,12 +72,15 @@ func (r *Reconciler) observe(ctx context.Context, rel *v1alpha1.Release) (*tick,
 	return t, nil
 }
 
+// metricsSource builds a release's metrics source when first asked.
+type metricsSource func() (analysis.Source, error)
+
 // check runs the threshold metrics as one analysis check.
-func (r *Reconciler) check(ctx context.Context, rel *v1alpha1.Release, ws WorkloadState, obs engine.Observation) engine.CheckResult {
+func (r *Reconciler) check(ctx context.Context, rel *v1alpha1.Release, metrics metricsSource, obs engine.Observation) engine.CheckResult {
 	if len(rel.Spec.Analysis.Metrics) == 0 {
 		return engine.CheckResult{Verdict: v1alpha1.VerdictPass, Reason: "no threshold metrics to check"}
 	}
-	src, err := r.Parts.Metrics(rel, ws)
+	src, err := metrics()
 	if err != nil {
 		return engine.CheckResult{Verdict: v1alpha1.VerdictNoData, Reason: "metrics: " + err.Error()}
 	}
