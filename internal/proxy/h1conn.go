@@ -2,10 +2,10 @@ package proxy
 
 import (
 	"bytes"
+	"errors"
 	"net"
 	"sync"
 	"sync/atomic"
-	"syscall"
 )
 
 // h1conn is one client connection of the proxy's own server, served by one
@@ -20,8 +20,8 @@ import (
 type h1conn struct {
 	s       *Server
 	nc      net.Conn
-	raw     syscall.RawConn // for the client-gone check; nil when the conn has none
-	ip      string          // the client's address, for X-Forwarded-For
+	io      rawIO  // reads and writes nc
+	ip      string // the client's address, for X-Forwarded-For
 	bufs    *connBufs
 	buf     []byte // read buffer; unread bytes are buf[r:w]
 	r, w    int
@@ -32,6 +32,8 @@ type h1conn struct {
 	req     h1req
 	resp    upResp
 	watch   watch
+	handed  bool // the connection went to net/http
+	loop    clientLoop
 }
 
 // Phases of a connection, in the low bits of its state word; the high bits
@@ -68,9 +70,7 @@ var connBufPool = sync.Pool{New: func() any {
 func newH1Conn(s *Server, nc net.Conn) *h1conn {
 	c := &h1conn{s: s, nc: nc, bufs: connBufPool.Get().(*connBufs)}
 	c.buf, c.out = c.bufs.in, c.bufs.out[:0]
-	if sc, ok := nc.(syscall.Conn); ok {
-		c.raw, _ = sc.SyscallConn()
-	}
+	c.io.init(nc)
 	if ip, _, err := net.SplitHostPort(nc.RemoteAddr().String()); err == nil {
 		c.ip = ip
 	}
@@ -97,48 +97,79 @@ func (c *h1conn) release() {
 }
 
 func (c *h1conn) serve() {
-	handed := false
 	defer func() {
 		c.watch.stop()
 		c.s.forget(c)
-		if !handed {
+		if !c.handed {
 			_ = c.nc.Close()
 		}
 		c.release()
 	}()
-	p := c.s.p
+	if c.serveReady() {
+		return
+	}
 	for {
-		n, err := c.readHead()
-		if err != nil {
+		switch c.next() {
+		case stepHandoff:
+			c.handed = c.handoff()
 			return
-		}
-		var rt *compiledRoute
-		if n > 0 && parseRequest(string(c.buf[c.r:c.r+n]), &c.req) {
-			if rt = p.route.Load(); rt != nil && !rt.pooled {
-				rt = nil
-			}
-		}
-		if rt == nil {
-			handed = c.handoff()
-			return
-		}
-		if !c.to(phaseActive, 0) {
-			return
-		}
-		c.r += n
-		v := p.avoidEjected(rt, rt.pick(&c.req, &p.split))
-		if !c.forward(rt, v) || c.s.shutting.Load() {
-			return
-		}
-		if c.r == c.w {
-			c.r, c.w = 0, 0
-			if !c.to(phaseIdle, c.s.now()+int64(c.s.idleTimeout)) {
-				return
-			}
-		} else if !c.to(phaseHead, c.s.now()+int64(c.s.readHeaderTimeout)) {
+		case stepEnd:
 			return
 		}
 	}
+}
+
+// errWait is read's answer inside the client's read callback when the
+// client has sent nothing more yet: the callback returns, to be called
+// again when it has.
+var errWait = errors.New("wait for the client")
+
+// What next, after a step of the connection's loop.
+type step int
+
+const (
+	stepNext    step = iota // the next request
+	stepWait                // wait until the client sends more
+	stepEnd                 // close the connection
+	stepHandoff             // hand the connection to net/http
+)
+
+// next reads, routes and forwards one request.
+func (c *h1conn) next() step {
+	p := c.s.p
+	n, err := c.readHead()
+	switch {
+	case errors.Is(err, errWait):
+		return stepWait
+	case err != nil:
+		return stepEnd
+	}
+	var rt *compiledRoute
+	if n > 0 && parseRequest(string(c.buf[c.r:c.r+n]), &c.req) {
+		if rt = p.route.Load(); rt != nil && !rt.pooled {
+			rt = nil
+		}
+	}
+	if rt == nil {
+		return stepHandoff
+	}
+	if !c.to(phaseActive, 0) {
+		return stepEnd
+	}
+	c.r += n
+	v := p.avoidEjected(rt, rt.pick(&c.req, &p.split))
+	if !c.forward(rt, v) || c.s.shutting.Load() {
+		return stepEnd
+	}
+	if c.r == c.w {
+		c.r, c.w = 0, 0
+		if !c.to(phaseIdle, c.s.now()+int64(c.s.idleTimeout)) {
+			return stepEnd
+		}
+	} else if !c.to(phaseHead, c.s.now()+int64(c.s.readHeaderTimeout)) {
+		return stepEnd
+	}
+	return stepNext
 }
 
 // readHead returns the length of the request head at buf[r:], reading
@@ -169,10 +200,10 @@ func (c *h1conn) readHead() (int, error) {
 				return 0, nil
 			}
 		}
-		n, err := c.nc.Read(c.buf[c.w:])
+		n, err := c.read(c.buf[c.w:])
 		c.w += n
 		if err != nil {
-			return 0, err //nolint:wrapcheck // ends the connection; not shown
+			return 0, err
 		}
 	}
 }
@@ -212,7 +243,7 @@ func (c *h1conn) closeIf(pred func(st uint64) bool) {
 		return
 	}
 	if c.state.CompareAndSwap(st, packState(phaseClosed, 0)) {
-		_ = c.nc.Close()
+		c.io.shutdown()
 	}
 }
 
@@ -231,7 +262,7 @@ func (c *h1conn) flush() error {
 	if len(c.out) == 0 {
 		return nil
 	}
-	_, err := c.nc.Write(c.out)
+	_, err := c.io.Write(c.out)
 	c.out = c.out[:0]
 	return err //nolint:wrapcheck // a client write error ends the request; classified, not shown
 }

@@ -91,7 +91,7 @@ func (w *watch) fire() {
 	elapsed := time.Since(w.start)
 	switch {
 	case w.inHead && w.headTimeout > 0 && elapsed >= w.headTimeout:
-	case peerClosed(w.c.raw):
+	case peerClosed(w.c.io.raw):
 		w.gone = true
 	default:
 		w.every = min(2*w.every, watchMaxEvery)

@@ -2,14 +2,36 @@
 
 package proxy
 
-import "syscall"
+import (
+	"net"
+	"syscall"
+)
 
 // peerClosed cannot tell without a peek; the client's absence shows when
 // the response is written.
 func peerClosed(syscall.RawConn) bool { return false }
 
+// rawIO is the connection itself where raw system calls are not used.
+type rawIO struct {
+	nc  net.Conn
+	raw syscall.RawConn
+}
+
+func (x *rawIO) init(nc net.Conn) {
+	x.nc = nc
+	if sc, ok := nc.(syscall.Conn); ok {
+		x.raw, _ = sc.SyscallConn()
+	}
+}
+
+// Read is nc.Read.
+func (x *rawIO) Read(b []byte) (int, error) { return x.nc.Read(b) } //nolint:wrapcheck // io.Reader
+
+// Write is nc.Write.
+func (x *rawIO) Write(b []byte) (int, error) { return x.nc.Write(b) } //nolint:wrapcheck // io.Writer
+
 // sendAndWait writes b; the caller's read waits for the response.
 func sendAndWait(up *upConn, b []byte) (waitErr, err error) {
-	_, err = up.nc.Write(b)
-	return nil, err //nolint:wrapcheck // wrapped by the caller
+	_, err = up.io.Write(b)
+	return nil, err
 }

@@ -4,7 +4,11 @@ package proxy
 
 import (
 	"errors"
+	"io"
+	"net"
+	"os"
 	"syscall"
+	"unsafe"
 )
 
 // peerClosed reports whether the client behind raw has closed or reset its
@@ -30,6 +34,110 @@ func peerClosed(raw syscall.RawConn) bool {
 	return err != nil || closed
 }
 
+// rawIO reads and writes one socket with read(2) and write(2) called as raw
+// system calls, waiting through the runtime's poller only when the socket
+// is not ready. A socket the poller owns is non-blocking, so the calls
+// never block; skipping the runtime's system-call bookkeeping saves its
+// cost and, more, keeps the scheduler from handing the processor to
+// another thread when a loopback write runs long (a futex wake-up and a
+// thread switch, each time). The callbacks are bound once per connection,
+// so a read or write allocates nothing.
+type rawIO struct {
+	nc  net.Conn
+	raw syscall.RawConn // nil: plain nc.Read and nc.Write
+
+	// A read's and a write's buffer, progress and error during the call;
+	// apart, so a read and a write may run at once.
+	rb, wb         []byte
+	rn, wn         int
+	rerrno, werrno syscall.Errno
+	first          bool // sendAndWait: the callback has not written yet
+	readFn         func(uintptr) bool
+	writeFn        func(uintptr) bool
+	sendFn         func(uintptr) bool
+}
+
+func (x *rawIO) init(nc net.Conn) {
+	x.nc = nc
+	if sc, ok := nc.(syscall.Conn); ok {
+		x.raw, _ = sc.SyscallConn()
+	}
+	if x.raw != nil {
+		x.readFn, x.writeFn, x.sendFn = x.doRead, x.doWrite, x.doSend
+	}
+}
+
+// Read is nc.Read.
+func (x *rawIO) Read(b []byte) (int, error) {
+	if x.raw == nil || len(b) == 0 {
+		return x.nc.Read(b) //nolint:wrapcheck // io.Reader
+	}
+	x.rb, x.rn, x.rerrno = b, 0, 0
+	err := x.raw.Read(x.readFn)
+	x.rb = nil
+	switch {
+	case err != nil:
+		return 0, err //nolint:wrapcheck // io.Reader: the poller's error (closed, deadline)
+	case x.rerrno != 0:
+		return 0, &os.SyscallError{Syscall: "read", Err: x.rerrno}
+	case x.rn == 0:
+		return 0, io.EOF
+	}
+	return x.rn, nil
+}
+
+func (x *rawIO) doRead(fd uintptr) bool {
+	for {
+		n, errno := rawSyscallIO(syscall.SYS_READ, fd, x.rb)
+		switch errno {
+		case 0:
+			x.rn = n
+			return true
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			return false
+		}
+		x.rerrno = errno
+		return true
+	}
+}
+
+// Write is nc.Write: all of b, or an error.
+func (x *rawIO) Write(b []byte) (int, error) {
+	if x.raw == nil || len(b) == 0 {
+		return x.nc.Write(b) //nolint:wrapcheck // io.Writer
+	}
+	x.wb, x.wn, x.werrno = b, 0, 0
+	err := x.raw.Write(x.writeFn)
+	x.wb = nil
+	switch {
+	case err != nil:
+		return x.wn, err //nolint:wrapcheck // io.Writer: the poller's error
+	case x.werrno != 0:
+		return x.wn, &os.SyscallError{Syscall: "write", Err: x.werrno}
+	}
+	return x.wn, nil
+}
+
+// doWrite writes x.wb, returning false to wait while the socket is full.
+func (x *rawIO) doWrite(fd uintptr) bool {
+	for x.wn < len(x.wb) {
+		n, errno := rawSyscallIO(syscall.SYS_WRITE, fd, x.wb[x.wn:])
+		switch errno {
+		case 0:
+			x.wn += n
+		case syscall.EINTR:
+		case syscall.EAGAIN:
+			return false
+		default:
+			x.werrno = errno
+			return true
+		}
+	}
+	return true
+}
+
 // sendAndWait writes the request b to the upstream and waits until the
 // response can be read, without the read that Go's netpoller would try
 // first: that read would almost always find nothing yet (EAGAIN) and cost
@@ -39,43 +147,47 @@ func peerClosed(raw syscall.RawConn) bool {
 // failure (a deadline set by the watch, a closed connection); err a
 // failure to write.
 func sendAndWait(up *upConn, b []byte) (waitErr, err error) {
-	if up.raw == nil || up.br.Buffered() > 0 {
-		if _, err := up.nc.Write(b); err != nil {
-			return nil, err //nolint:wrapcheck // wrapped by the caller
+	x := &up.io
+	if x.raw == nil || up.br.Buffered() > 0 {
+		if _, err := x.Write(b); err != nil {
+			return nil, err
 		}
 		return nil, nil
 	}
-	sent, first := 0, true
-	waitErr = up.raw.Read(func(fd uintptr) bool {
-		if !first {
-			return true // readable: the caller reads
-		}
-		first = false
-		for sent < len(b) {
-			n, werr := syscall.Write(int(fd), b[sent:])
-			if n > 0 {
-				sent += n
-			}
-			switch {
-			case werr == nil:
-			case errors.Is(werr, syscall.EINTR):
-			case errors.Is(werr, syscall.EAGAIN):
-				return true // the rest is written below
-			default:
-				err = werr
-				return true
-			}
-		}
-		return false
-	})
-	if err != nil {
-		return nil, err
+	x.wb, x.wn, x.werrno, x.first = b, 0, 0, true
+	waitErr = x.raw.Read(x.sendFn)
+	x.wb = nil
+	if x.werrno != 0 {
+		return nil, &os.SyscallError{Syscall: "write", Err: x.werrno}
 	}
-	if sent < len(b) {
-		if _, err := up.nc.Write(b[sent:]); err != nil {
-			return nil, err //nolint:wrapcheck // wrapped by the caller
+	if sent := x.wn; sent < len(b) {
+		if _, err := x.Write(b[sent:]); err != nil {
+			return nil, err
 		}
 		return nil, nil
 	}
 	return waitErr, nil //nolint:wrapcheck // wrapped by the caller
+}
+
+// doSend is sendAndWait's callback: the first call writes what the socket
+// takes and asks to wait; the next, called when the response can be read,
+// ends the wait.
+func (x *rawIO) doSend(fd uintptr) bool {
+	if !x.first {
+		return true
+	}
+	x.first = false
+	// A full socket (EAGAIN) or an error ends the call: the rest is written
+	// by Write, or the error returned.
+	x.doWrite(fd)
+	return x.werrno != 0 || x.wn < len(x.wb)
+}
+
+// rawSyscallIO is read(2) or write(2) of b on fd, as a raw system call.
+func rawSyscallIO(trap, fd uintptr, b []byte) (int, syscall.Errno) {
+	r, _, errno := syscall.RawSyscall(trap, fd, uintptr(unsafe.Pointer(unsafe.SliceData(b))), uintptr(len(b)))
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(r), 0
 }

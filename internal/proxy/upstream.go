@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -31,7 +30,7 @@ type connPool struct {
 // upConn is one upstream connection with its buffers.
 type upConn struct {
 	nc        net.Conn
-	raw       syscall.RawConn // nil when nc has none
+	io        rawIO // reads and writes nc
 	br        *bufio.Reader
 	bw        *bufio.Writer
 	idleSince time.Time
@@ -77,10 +76,9 @@ func (cp *connPool) get(ctx context.Context) (*upConn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("upstream %s: %w", cp.addr, err)
 	}
-	c := &upConn{nc: nc, br: bufio.NewReaderSize(nc, connBufferSize), bw: bufio.NewWriterSize(nc, connBufferSize)}
-	if sc, ok := nc.(syscall.Conn); ok {
-		c.raw, _ = sc.SyscallConn()
-	}
+	c := &upConn{nc: nc}
+	c.io.init(nc)
+	c.br, c.bw = bufio.NewReaderSize(&c.io, connBufferSize), bufio.NewWriterSize(&c.io, connBufferSize)
 	return c, nil
 }
 
