@@ -1,0 +1,130 @@
+package proxy
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+)
+
+// TestOwnServerTrickledRequests sends pipelined requests in small pieces,
+// with pauses, so that heads are split across reads and across the waits
+// of the connection's read callback (h1loop_unix.go): every request must be
+// answered, in order, and a request net/http must serve must reach it with
+// the bytes already read.
+func TestOwnServerTrickledRequests(t *testing.T) {
+	upURL := echoBackend(t, &pathLog{})
+	const host = "Host: h\r\n"
+	gets := "GET /1 HTTP/1.1\r\n" + host + "\r\n" + "GET /2 HTTP/1.1\r\n" + host + "X-A: b\r\n\r\n" +
+		"HEAD /3 HTTP/1.1\r\n" + host + "\r\n" + "GET /4 HTTP/1.1\r\n" + host + "\r\n"
+	getsWant := []expect{{code: 200, body: "GET /1 "}, {code: 200, body: "GET /2 "}, {method: "HEAD", code: 200}, {code: 200, body: "GET /4 "}}
+	var burst string
+	var burstWant []expect
+	for i := range 150 {
+		burst += fmt.Sprintf("GET /b%d HTTP/1.1\r\n%s\r\n", i, host)
+		burstWant = append(burstWant, expect{code: 200, body: fmt.Sprintf("GET /b%d ", i)})
+	}
+	tests := map[string]struct {
+		send     string
+		piece    int
+		pause    time.Duration
+		want     []expect
+		handoffs uint64
+	}{
+		"one byte at a time": {send: gets, piece: 1, pause: 200 * time.Microsecond, want: getsWant},
+		"seven bytes":        {send: gets, piece: 7, pause: 2 * time.Millisecond, want: getsWant},
+		"a head and a bit":   {send: gets, piece: 40, pause: 10 * time.Millisecond, want: getsWant},
+		// More than a read buffer at once: a full read must be followed by
+		// another, not by a wait for readiness that already came.
+		"a burst larger than the read buffer": {send: burst, piece: len(burst), want: burstWant},
+		"then a POST, handed to net/http": {
+			send:     "GET /g HTTP/1.1\r\n" + host + "\r\nPOST /p HTTP/1.1\r\n" + host + "Content-Length: 5\r\n\r\nhello",
+			piece:    9,
+			pause:    2 * time.Millisecond,
+			want:     []expect{{code: 200, body: "GET /g "}, {code: 200, body: "POST /p hello"}},
+			handoffs: 1,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			p := newTestProxy(t, upURL, "", 0)
+			fe := front(t, p)
+			conn, br := dialRaw(t, fe.Addr)
+			go func() {
+				for s := tc.send; len(s) > 0; {
+					n := min(tc.piece, len(s))
+					if _, err := io.WriteString(conn, s[:n]); err != nil {
+						return
+					}
+					s = s[n:]
+					time.Sleep(tc.pause)
+				}
+			}()
+			for i, want := range tc.want {
+				method := want.method
+				if method == "" {
+					method = http.MethodGet
+				}
+				res, err := http.ReadResponse(br, &http.Request{Method: method})
+				if err != nil {
+					t.Fatalf("response %d: %v", i, err)
+				}
+				body, err := io.ReadAll(res.Body)
+				_ = res.Body.Close()
+				if err != nil || res.StatusCode != want.code || string(body) != want.body {
+					t.Errorf("response %d: %d %q (%v), want %d %q", i, res.StatusCode, body, err, want.code, want.body)
+				}
+			}
+			if got := fe.srv.handoffs.Load(); got != tc.handoffs {
+				t.Errorf("%d connections handed to net/http, want %d", got, tc.handoffs)
+			}
+		})
+	}
+}
+
+// TestOwnServerCloseDoesNotWaitForInFlight: Close ends a connection whose
+// request waits for a slow upstream at once, and the client sees it end.
+// The connection's goroutine sits in the socket's read callback, so
+// closing the descriptor would wait until the callback returns: here until
+// the client-gone watch next looks, up to a second later, per connection.
+func TestOwnServerCloseDoesNotWaitForInFlight(t *testing.T) {
+	release := make(chan struct{})
+	up := backend(t, "stable", func(w http.ResponseWriter, _ *http.Request) {
+		<-release
+		_, _ = io.WriteString(w, "late")
+	})
+	t.Cleanup(func() { close(release) }) // before the backend closes
+	p := newTestProxy(t, up.URL, "", 0)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := p.NewServer()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	conn, br := dialRaw(t, ln.Addr().String())
+	if _, err := io.WriteString(conn, "GET /slow HTTP/1.1\r\nHost: h\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	if !waitFor(3*time.Second, func() bool { n, _ := p.InFlight(); return n == 1 }) {
+		t.Fatal("the request never reached the proxy")
+	}
+	time.Sleep(1700 * time.Millisecond) // the watch now looks once a second
+	start := time.Now()
+	closed := make(chan error, 1)
+	go func() { closed <- srv.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	case <-time.After(300 * time.Millisecond):
+		t.Fatal("Close waited for the request in flight")
+	}
+	if _, err := br.ReadByte(); err == nil || time.Since(start) > time.Second {
+		t.Errorf("client connection: read err %v after %v, want it ended at once", err, time.Since(start))
+	}
+	<-served
+}
