@@ -193,20 +193,38 @@ for t in $TARGETS; do
 done
 
 # --- measure -----------------------------------------------------------------
+# Each round: the closed loop on each target in turn, then one open loop on
+# all targets at once, their schedules interleaved, so that their latency
+# tails see the same machine (see README.md).
+urls=""
+for t in $TARGETS; do urls="${urls:+$urls,}${URL[$t]}"; done
+declare -A CLOSED O0
 for round in $(seq 1 "$ROUNDS"); do
   for t in $TARGETS; do
     base="$WORK/$t.$round"
-    log "round $round: $t"
+    log "round $round: $t, closed loop"
     # Warm up: fill the keep-alive pools on both sides.
     timeout 30 wrk -t2 -c64 -d2s "${URL[$t]}" >/dev/null
     pid=""; [ "$t" = direct ] || pid="${PID[$t]}"
     c0=0; [ -z "$pid" ] || c0=$(cpu_ticks "$pid")
     timeout 60 wrk -t2 -c64 -d"$WRK_DURATION" --latency "${URL[$t]}" >"$base.wrk"
     c1=0; [ -z "$pid" ] || c1=$(cpu_ticks "$pid")
-    timeout $((OPEN_SECONDS + 30)) "$WORK/bin/openloop" -url "${URL[$t]}" -rate "$RATE" \
-      -duration "${OPEN_SECONDS}s" -warmup 1s >"$base.open.json"
-    c2=0; [ -z "$pid" ] || c2=$(cpu_ticks "$pid")
-    if [ -z "$pid" ]; then echo "- -" >"$base.cpu"; else echo "$((c1 - c0)) $((c2 - c1))" >"$base.cpu"; fi
+    CLOSED[$t]=$((c1 - c0))
+  done
+  log "round $round: open loop, all targets together"
+  for t in $TARGETS; do [ "$t" = direct ] || O0[$t]=$(cpu_ticks "${PID[$t]}"); done
+  timeout $((OPEN_SECONDS + 30)) "$WORK/bin/openloop" -url "$urls" -rate "$RATE" \
+    -duration "${OPEN_SECONDS}s" -warmup 1s >"$WORK/open.$round.json"
+  i=0
+  for t in $TARGETS; do
+    i=$((i + 1))
+    base="$WORK/$t.$round"
+    sed -n "${i}p" "$WORK/open.$round.json" >"$base.open.json"
+    if [ "$t" = direct ]; then
+      echo "- -" >"$base.cpu"
+    else
+      echo "${CLOSED[$t]} $(($(cpu_ticks "${PID[$t]}") - O0[$t]))" >"$base.cpu"
+    fi
   done
 done
 

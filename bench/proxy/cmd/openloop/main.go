@@ -4,9 +4,15 @@
 // for answers before sending more, so a stalled server also stalls the load
 // and its worst latencies go unmeasured; here a stall shows in full.
 //
-// It prints one JSON object with the latency quantiles in microseconds. With
-// -wait it only waits until the URL answers 200, for scripts that start
-// servers.
+// Given several URLs (comma-separated), it loads them all in the same
+// window, each at the full rate, their schedules interleaved: a pause of
+// the machine then falls on every target alike, so their tail latencies can
+// be compared — on a shared machine, runs one after another differ by more
+// than the latency a proxy adds.
+//
+// It prints one JSON object per URL, in order, with the latency quantiles in
+// microseconds. With -wait it only waits until the URL answers 200, for
+// scripts that start servers.
 package main
 
 import (
@@ -20,6 +26,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -49,7 +56,7 @@ func main() {
 }
 
 func run() error {
-	target := flag.String("url", "", "loopback URL to load")
+	urls := flag.String("url", "", "loopback URL to load; several, comma-separated, are loaded together")
 	rate := flag.Int("rate", 1000, "requests per second")
 	duration := flag.Duration("duration", 10*time.Second, "measured duration")
 	warmup := flag.Duration("warmup", time.Second, "unmeasured load before the measured part")
@@ -57,8 +64,11 @@ func run() error {
 	wait := flag.Duration("wait", 0, "only wait, up to this long, until the URL answers 200")
 	flag.Parse()
 
-	if err := loopbackURL(*target); err != nil {
-		return err
+	targets := strings.Split(*urls, ",")
+	for _, t := range targets {
+		if err := loopbackURL(t); err != nil {
+			return err
+		}
 	}
 	client := &http.Client{
 		Timeout: *timeout,
@@ -71,77 +81,93 @@ func run() error {
 		},
 	}
 	if *wait > 0 {
-		return waitReady(client, *target, *wait)
+		for _, t := range targets {
+			if err := waitReady(client, t, *wait); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
-	if *rate < 1 || *rate > 100_000 || *duration <= 0 || *duration > 10*time.Minute {
-		return errors.New("-rate must be 1..100000 and -duration 0..10m")
+	if *rate < 1 || *rate*len(targets) > 100_000 || *duration <= 0 || *duration > 10*time.Minute {
+		return errors.New("-rate times the URLs must be 1..100000 and -duration 0..10m")
 	}
-	res := load(client, *target, *rate, *warmup, *duration)
-	res.URL, res.Rate, res.Seconds = *target, *rate, duration.Seconds()
-	out, err := json.Marshal(res)
-	if err != nil {
-		return fmt.Errorf("encode result: %w", err)
+	var failed []string
+	for i, res := range load(client, targets, *rate, *warmup, *duration) {
+		res.URL, res.Rate, res.Seconds = targets[i], *rate, duration.Seconds()
+		out, err := json.Marshal(res)
+		if err != nil {
+			return fmt.Errorf("encode result: %w", err)
+		}
+		fmt.Println(string(out))
+		if res.Errors > 0 {
+			failed = append(failed, fmt.Sprintf("%s: %d of %d requests failed; first: %s", res.URL, res.Errors, res.Sent, res.FirstError))
+		}
 	}
-	fmt.Println(string(out))
-	if res.Errors > 0 {
-		return fmt.Errorf("%d of %d requests failed; first: %s", res.Errors, res.Sent, res.FirstError)
+	if len(failed) > 0 {
+		return errors.New(strings.Join(failed, "; "))
 	}
 	return nil
 }
 
-// load sends rate requests per second for warmup+duration, each on its own
-// goroutine at its scheduled time, and returns the quantiles of the measured
-// part. The run is bounded: the last request is scheduled at warmup+duration
-// and every request is bounded by the client's timeout.
-func load(client *http.Client, target string, rate int, warmup, duration time.Duration) Result {
+// load sends rate requests per second to each target for warmup+duration,
+// each on its own goroutine at its scheduled time, and returns each
+// target's quantiles over the measured part. The targets' schedules are
+// interleaved: target j's requests go out j/len(targets) of an interval
+// after target 0's. The run is bounded: the last request is scheduled at
+// warmup+duration and every request is bounded by the client's timeout.
+func load(client *http.Client, targets []string, rate int, warmup, duration time.Duration) []Result {
+	k := len(targets)
 	interval := time.Second / time.Duration(rate)
 	skip := int(warmup / interval)
 	n := int(duration / interval)
-	lat := make([]time.Duration, n)
+	lat := make([][]time.Duration, k)
+	for j := range lat {
+		lat[j] = make([]time.Duration, n)
+	}
+	res := make([]Result, k)
 	var (
-		mu       sync.Mutex
-		errCount int
-		firstErr string
-		wg       sync.WaitGroup
+		mu sync.Mutex
+		wg sync.WaitGroup
 	)
 	start := time.Now().Add(10 * time.Millisecond)
 	for i := range skip + n {
-		at := start.Add(time.Duration(i) * interval)
-		if d := time.Until(at); d > 0 {
-			time.Sleep(d)
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			err := get(client, target)
-			d := time.Since(at)
-			if i < skip {
-				return
+		for j, target := range targets {
+			at := start.Add(time.Duration(i)*interval + time.Duration(j)*interval/time.Duration(k))
+			if d := time.Until(at); d > 0 {
+				time.Sleep(d)
 			}
-			lat[i-skip] = d
-			if err != nil {
-				mu.Lock()
-				errCount++
-				if firstErr == "" {
-					firstErr = err.Error()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				err := get(client, target)
+				d := time.Since(at)
+				if i < skip {
+					return
 				}
-				mu.Unlock()
-			}
-		}()
+				lat[j][i-skip] = d
+				if err != nil {
+					mu.Lock()
+					res[j].Errors++
+					if res[j].FirstError == "" {
+						res[j].FirstError = err.Error()
+					}
+					mu.Unlock()
+				}
+			}()
+		}
 	}
 	wg.Wait()
-	slices.Sort(lat)
-	q := func(p float64) float64 {
-		i := int(p * float64(len(lat)))
-		if i >= len(lat) {
-			i = len(lat) - 1
+	for j := range res {
+		l := lat[j]
+		slices.Sort(l)
+		q := func(p float64) float64 {
+			i := min(int(p*float64(len(l))), len(l)-1)
+			return float64(l[i].Nanoseconds()) / 1e3
 		}
-		return float64(lat[i].Nanoseconds()) / 1e3
+		res[j].Sent, res[j].Total = n, skip+n
+		res[j].P50, res[j].P90, res[j].P99, res[j].P999, res[j].Max = q(0.50), q(0.90), q(0.99), q(0.999), q(1)
 	}
-	return Result{
-		Sent: n, Total: skip + n, Errors: errCount, FirstError: firstErr,
-		P50: q(0.50), P90: q(0.90), P99: q(0.99), P999: q(0.999), Max: q(1),
-	}
+	return res
 }
 
 func get(client *http.Client, target string) error {
