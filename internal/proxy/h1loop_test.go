@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -126,5 +127,7 @@ func TestOwnServerCloseDoesNotWaitForInFlight(t *testing.T) {
 	if _, err := br.ReadByte(); err == nil || time.Since(start) > time.Second {
 		t.Errorf("client connection: read err %v after %v, want it ended at once", err, time.Since(start))
 	}
-	<-served
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		t.Errorf("Serve: %v", err)
+	}
 }
