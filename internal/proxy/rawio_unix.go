@@ -62,9 +62,24 @@ func (x *rawIO) init(nc net.Conn) {
 	if sc, ok := nc.(syscall.Conn); ok {
 		x.raw, _ = sc.SyscallConn()
 	}
+	if x.raw != nil && !nonBlocking(x.raw) {
+		x.raw = nil // a raw read of a blocking socket would stall the scheduler
+	}
 	if x.raw != nil {
 		x.readFn, x.writeFn, x.sendFn = x.doRead, x.doWrite, x.doSend
 	}
+}
+
+// nonBlocking reports whether the socket behind raw is in non-blocking
+// mode, as the poller's sockets are (unless something called File on the
+// connection).
+func nonBlocking(raw syscall.RawConn) bool {
+	ok := false
+	err := raw.Control(func(fd uintptr) {
+		flags, _, errno := syscall.RawSyscall(syscall.SYS_FCNTL, fd, syscall.F_GETFL, 0)
+		ok = errno == 0 && flags&syscall.O_NONBLOCK != 0
+	})
+	return err == nil && ok
 }
 
 // Read is nc.Read.
