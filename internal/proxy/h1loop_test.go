@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"testing"
 	"time"
@@ -98,13 +97,8 @@ func TestOwnServerCloseDoesNotWaitForInFlight(t *testing.T) {
 	})
 	t.Cleanup(func() { close(release) }) // before the backend closes
 	p := newTestProxy(t, up.URL, "", 0)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	srv := p.NewServer()
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	ln, served := serveOn(t, srv)
 	conn, br := dialRaw(t, ln.Addr().String())
 	if _, err := io.WriteString(conn, "GET /slow HTTP/1.1\r\nHost: h\r\n\r\n"); err != nil {
 		t.Fatal(err)

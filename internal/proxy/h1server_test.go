@@ -341,13 +341,8 @@ func TestOwnServerShutdown(t *testing.T) {
 		_, _ = io.WriteString(w, "done")
 	})
 	p := newTestProxy(t, up.URL, "", 0)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	srv := p.NewServer()
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	ln, served := serveOn(t, srv)
 
 	idle, idleBR := dialRaw(t, ln.Addr().String())
 	_, _ = io.WriteString(idle, "GET / HTTP/1.1\r\nHost: h\r\n\r\n")

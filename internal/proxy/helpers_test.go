@@ -45,12 +45,7 @@ func front(t testing.TB, p *Proxy) *frontend {
 func frontWith(t testing.TB, srv *Server) *frontend {
 	t.Helper()
 	p := srv.p
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	ln, served := serveOn(t, srv)
 	t.Cleanup(func() {
 		if err := srv.Close(); err != nil {
 			t.Errorf("Close: %v", err)
@@ -61,6 +56,19 @@ func frontWith(t testing.TB, srv *Server) *frontend {
 		p.CloseIdleConnections()
 	})
 	return &frontend{URL: "http://" + ln.Addr().String(), Addr: ln.Addr().String(), srv: srv}
+}
+
+// serveOn serves srv on a new loopback listener; served gets what Serve
+// returned. Closing the server is the test's.
+func serveOn(t testing.TB, srv *Server) (net.Listener, <-chan error) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	return ln, served
 }
 
 // frontStd serves p with a plain net/http server, the handler path alone.

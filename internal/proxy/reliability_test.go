@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -184,13 +183,8 @@ func TestGracefulShutdownDrainsInFlight(t *testing.T) {
 		_, _ = io.WriteString(w, "done")
 	})
 	p := newTestProxy(t, up.URL, up.URL, 50)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	srv := p.NewServer()
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	ln, served := serveOn(t, srv)
 	url := "http://" + ln.Addr().String() + "/"
 
 	const n = 20

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -19,13 +18,8 @@ func TestH2C(t *testing.T) {
 		_, _ = io.WriteString(w, r.Method+" "+string(b))
 	})
 	p := newTestProxy(t, up.URL, up.URL, 100)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	srv := p.NewServer()
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	ln, served := serveOn(t, srv)
 	var protos http.Protocols
 	protos.SetUnencryptedHTTP2(true)
 	tr := &http.Transport{Protocols: &protos}
