@@ -193,37 +193,43 @@ for t in $TARGETS; do
 done
 
 # --- measure -----------------------------------------------------------------
-# Each round: the closed loop on each target in turn, then one open loop on
-# all targets at once, their schedules interleaved, so that their latency
-# tails see the same machine (see README.md).
-urls=""
-for t in $TARGETS; do urls="${urls:+$urls,}${URL[$t]}"; done
-declare -A CLOSED O0
+# Each round: the closed loop on each target in turn; then, for each proxy
+# other than nginx, one open loop on direct, nginx and that proxy at once,
+# their schedules interleaved, so that the three latency tails see the same
+# machine (see README.md). Each target's .open.json holds its window's
+# direct, nginx and own results, in that order; direct's and nginx's own
+# come from Sluice's window.
+case " $TARGETS " in *" direct "*" nginx "*" sluice "*) ;; *)
+  log "TARGETS must include direct, nginx and sluice, in that order"; exit 2 ;;
+esac
+others="sluice"
+for t in $TARGETS; do case "$t" in direct | nginx | sluice) ;; *) others="$others $t" ;; esac; done
+declare -A CLOSED
 for round in $(seq 1 "$ROUNDS"); do
   for t in $TARGETS; do
-    base="$WORK/$t.$round"
     log "round $round: $t, closed loop"
     # Warm up: fill the keep-alive pools on both sides.
     timeout 30 wrk -t2 -c64 -d2s "${URL[$t]}" >/dev/null
     pid=""; [ "$t" = direct ] || pid="${PID[$t]}"
     c0=0; [ -z "$pid" ] || c0=$(cpu_ticks "$pid")
-    timeout 60 wrk -t2 -c64 -d"$WRK_DURATION" --latency "${URL[$t]}" >"$base.wrk"
+    timeout 60 wrk -t2 -c64 -d"$WRK_DURATION" --latency "${URL[$t]}" >"$WORK/$t.$round.wrk"
     c1=0; [ -z "$pid" ] || c1=$(cpu_ticks "$pid")
     CLOSED[$t]=$((c1 - c0))
   done
-  log "round $round: open loop, all targets together"
-  for t in $TARGETS; do [ "$t" = direct ] || O0[$t]=$(cpu_ticks "${PID[$t]}"); done
-  timeout $((OPEN_SECONDS + 30)) "$WORK/bin/openloop" -url "$urls" -rate "$RATE" \
-    -duration "${OPEN_SECONDS}s" -warmup 1s >"$WORK/open.$round.json"
-  i=0
-  for t in $TARGETS; do
-    i=$((i + 1))
-    base="$WORK/$t.$round"
-    sed -n "${i}p" "$WORK/open.$round.json" >"$base.open.json"
-    if [ "$t" = direct ]; then
-      echo "- -" >"$base.cpu"
-    else
-      echo "${CLOSED[$t]} $(($(cpu_ticks "${PID[$t]}") - O0[$t]))" >"$base.cpu"
+  for t in $others; do
+    log "round $round: open loop, direct + nginx + $t together"
+    out="$WORK/open.$t.$round.json"
+    n0=$(cpu_ticks "${PID[nginx]}") t0=$(cpu_ticks "${PID[$t]}")
+    timeout $((OPEN_SECONDS + 30)) "$WORK/bin/openloop" -url "${URL[direct]},${URL[nginx]},${URL[$t]}" \
+      -rate "$RATE" -duration "${OPEN_SECONDS}s" -warmup 1s >"$out"
+    n1=$(cpu_ticks "${PID[nginx]}") t1=$(cpu_ticks "${PID[$t]}")
+    cp "$out" "$WORK/$t.$round.open.json"
+    echo "${CLOSED[$t]} $((t1 - t0))" >"$WORK/$t.$round.cpu"
+    if [ "$t" = sluice ]; then
+      { sed -n 1,2p "$out"; sed -n 1p "$out"; } >"$WORK/direct.$round.open.json"
+      { sed -n 1,2p "$out"; sed -n 2p "$out"; } >"$WORK/nginx.$round.open.json"
+      echo "- -" >"$WORK/direct.$round.cpu"
+      echo "${CLOSED[nginx]} $((n1 - n0))" >"$WORK/nginx.$round.cpu"
     fi
   done
 done

@@ -82,17 +82,19 @@ type row struct {
 // which would make any ratio meaningless.
 const minAdded = 10.0 // µs
 
+// compare divides each target's figures by nginx's. Added latencies are
+// taken against direct from the target's own open-loop window, and the
+// added p99 is divided by nginx's from that window.
 func compare(names []string, ms map[string]measure) []row {
-	direct, nginx := ms["direct"], ms["nginx"]
-	nginxAdded := math.Max(nginx.P99-direct.P99, minAdded)
+	nginx := ms["nginx"]
 	rows := make([]row, 0, len(names))
 	for _, name := range names {
 		m := ms[name]
 		r := row{Name: name, measure: m}
 		r.Throughput = m.RPS / nginx.RPS
 		if name != "direct" {
-			r.AddedP50, r.AddedP90, r.AddedP99 = m.P50-direct.P50, m.P90-direct.P90, m.P99-direct.P99
-			r.AddedP99Ratio = math.Max(r.AddedP99, minAdded) / nginxAdded
+			r.AddedP50, r.AddedP90, r.AddedP99 = m.P50-m.DirectP50, m.P90-m.DirectP90, m.P99-m.DirectP99
+			r.AddedP99Ratio = math.Max(r.AddedP99, minAdded) / math.Max(m.NginxP99-m.DirectP99, minAdded)
 		}
 		if m.HasCPU && nginx.HasCPU {
 			r.CPUOpenRatio = m.CPUOpen / nginx.CPUOpen
@@ -115,7 +117,7 @@ func printTables(out io.Writer, rows []row, rounds int, closedLoad string, rate 
 		p("| %s | %.0f | %.2f | %s | %s | %s | %s |\n", r.Name, r.RPS, r.Throughput,
 			micros(r.WrkP50), micros(r.WrkP99), cpu(r.HasCPU, r.CPUClosed), ratio(r.HasCPU, r.CPUClosedRatio))
 	}
-	p("\nOpen loop (%d req/s, latency from the scheduled send time): latency added to direct, and CPU per request\n\n", rate)
+	p("\nOpen loop (%d req/s each; direct, nginx and the target at once): latency added to direct, and CPU per request\n\n", rate)
 	p("| target | p50 | p90 | p99 | added p50 | added p90 | added p99 | added p99 × nginx | CPU µs/req | × nginx |\n")
 	p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range rows {

@@ -18,8 +18,11 @@ import (
 type measure struct {
 	RPS, WrkP50, WrkP99 float64
 	P50, P90, P99       float64
-	CPUClosed, CPUOpen  float64
-	HasCPU              bool
+	// The open-loop window's direct and nginx results, measured at the
+	// same time as P50..P99 (equal to the target's own for those two).
+	DirectP50, DirectP90, DirectP99, NginxP99 float64
+	CPUClosed, CPUOpen                        float64
+	HasCPU                                    bool
 }
 
 // readRound reads DIR/TARGET.ROUND.wrk, .open.json and .cpu. The .cpu file
@@ -42,16 +45,26 @@ func readRound(dir, target string, round int, clk float64) (measure, error) {
 	if err != nil {
 		return m, fmt.Errorf("openloop output: %w", err)
 	}
-	var o struct {
+	type openResult struct {
 		Total int     `json:"total"`
 		P50   float64 `json:"p50_us"`
 		P90   float64 `json:"p90_us"`
 		P99   float64 `json:"p99_us"`
 	}
-	if err := json.Unmarshal(lastLine(raw), &o); err != nil {
-		return m, fmt.Errorf("%s.open.json: %w", base, err)
+	lines := bytes.Split(bytes.TrimSpace(raw), []byte("\n"))
+	if len(lines) != 3 {
+		return m, fmt.Errorf("%s.open.json: %d lines, want 3 (the window's direct, nginx, and the target)", base, len(lines))
 	}
+	var window [3]openResult
+	for i, line := range lines {
+		if err := json.Unmarshal(line, &window[i]); err != nil {
+			return m, fmt.Errorf("%s.open.json line %d: %w", base, i+1, err)
+		}
+	}
+	o := window[2]
 	m.P50, m.P90, m.P99 = o.P50, o.P90, o.P99
+	m.DirectP50, m.DirectP90, m.DirectP99 = window[0].P50, window[0].P90, window[0].P99
+	m.NginxP99 = window[1].P99
 
 	raw, err = os.ReadFile(base + ".cpu")
 	if err != nil {
@@ -72,14 +85,6 @@ func readRound(dir, target string, round int, clk float64) (measure, error) {
 		m.CPUOpen = open / clk * 1e6 / float64(o.Total)
 	}
 	return m, nil
-}
-
-func lastLine(b []byte) []byte {
-	b = bytes.TrimSpace(b)
-	if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
-		return b[i+1:]
-	}
-	return b
 }
 
 // wrkResult is what the report needs from wrk's text output.
@@ -154,6 +159,10 @@ func median(rs []measure) measure {
 		P50:       pick(func(m measure) float64 { return m.P50 }),
 		P90:       pick(func(m measure) float64 { return m.P90 }),
 		P99:       pick(func(m measure) float64 { return m.P99 }),
+		DirectP50: pick(func(m measure) float64 { return m.DirectP50 }),
+		DirectP90: pick(func(m measure) float64 { return m.DirectP90 }),
+		DirectP99: pick(func(m measure) float64 { return m.DirectP99 }),
+		NginxP99:  pick(func(m measure) float64 { return m.NginxP99 }),
 		CPUClosed: pick(func(m measure) float64 { return m.CPUClosed }),
 		CPUOpen:   pick(func(m measure) float64 { return m.CPUOpen }),
 		HasCPU:    rs[0].HasCPU,

@@ -66,7 +66,9 @@ func TestParseWrk(t *testing.T) {
 }
 
 // TestRunRatios writes one round of fake raw results and checks the ratios
-// in the final JSON line.
+// in the final JSON line. Sluice's open-loop window differs from the one
+// the direct and nginx rows show: its added p99 must be taken against the
+// direct and nginx results of its own window.
 func TestRunRatios(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, content string) {
@@ -74,19 +76,27 @@ func TestRunRatios(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	open := func(p99s ...float64) string {
+		var b strings.Builder
+		for _, p99 := range p99s {
+			o, _ := json.Marshal(map[string]any{"total": 11000, "p50_us": 100, "p90_us": 200, "p99_us": p99})
+			b.Write(o)
+			b.WriteByte('\n')
+		}
+		return b.String()
+	}
 	targets := map[string]struct {
 		rps      string
-		p99      float64
+		window   []float64 // p99 of direct, nginx and the target, in its window
 		cpuTicks string
 	}{
-		"direct": {rps: "40000.0", p99: 500, cpuTicks: "-"},
-		"nginx":  {rps: "20000.0", p99: 600, cpuTicks: "100 20"},
-		"sluice": {rps: "25000.0", p99: 650, cpuTicks: "150 10"},
+		"direct": {rps: "40000.0", window: []float64{500, 600, 500}, cpuTicks: "-"},
+		"nginx":  {rps: "20000.0", window: []float64{500, 600, 600}, cpuTicks: "100 20"},
+		"sluice": {rps: "25000.0", window: []float64{550, 700, 650}, cpuTicks: "150 10"},
 	}
 	for name, tc := range targets {
 		write(name+".1.wrk", strings.Replace(wrkSample, "49712.34", tc.rps, 1))
-		o, _ := json.Marshal(map[string]any{"total": 11000, "p50_us": 100, "p90_us": 200, "p99_us": tc.p99})
-		write(name+".1.open.json", string(o))
+		write(name+".1.open.json", open(tc.window...))
 		write(name+".1.cpu", tc.cpuTicks+"\n")
 	}
 	var out bytes.Buffer
@@ -98,10 +108,30 @@ func TestRunRatios(t *testing.T) {
 	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &got); err != nil {
 		t.Fatalf("last line %q: %v", lines[len(lines)-1], err)
 	}
-	want := map[string]float64{"throughput": 1.25, "p99_added": 1.5, "cpu_per_request": 0.5}
+	// Added p99 in Sluice's window: 650-550 = 100 µs against nginx's
+	// 700-550 = 150 µs.
+	want := map[string]float64{"throughput": 1.25, "p99_added": 0.667, "cpu_per_request": 0.5}
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("%s = %v, want %v (output:\n%s)", k, got[k], v, out.String())
 		}
+	}
+}
+
+// TestOpenWindowMustHaveThreeLines: a window file without the direct and
+// nginx results of its window is refused, not read as something else.
+func TestOpenWindowMustHaveThreeLines(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []struct{ name, content string }{
+		{"sluice.1.wrk", wrkSample},
+		{"sluice.1.open.json", `{"total": 11000, "p50_us": 100, "p90_us": 200, "p99_us": 650}`},
+		{"sluice.1.cpu", "150 10\n"},
+	} {
+		if err := os.WriteFile(filepath.Join(dir, f.name), []byte(f.content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := readRound(dir, "sluice", 1, 100); err == nil || !strings.Contains(err.Error(), "want 3") {
+		t.Errorf("readRound = %v, want an error about the 3 lines", err)
 	}
 }
