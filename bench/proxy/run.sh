@@ -36,6 +36,10 @@ P_SLUICE=$((PORT_BASE + 12))
 P_SLUICE_STD=$((PORT_BASE + 13)) # the same proxy behind a plain net/http server
 
 log() { echo "bench/proxy: $*" >&2; }
+# The report divides by nginx and direct, and its headline is Sluice's.
+for must in direct nginx sluice; do
+  case " $TARGETS " in *" $must "*) ;; *) log "TARGETS must include $must" && exit 2 ;; esac
+done
 
 # --- install what is missing -------------------------------------------------
 missing=()
@@ -199,9 +203,6 @@ done
 # machine (see README.md). Each target's .open.json holds its window's
 # direct, nginx and own results, in that order; direct's and nginx's own
 # come from Sluice's window.
-case " $TARGETS " in *" direct "*" nginx "*" sluice "*) ;; *)
-  log "TARGETS must include direct, nginx and sluice, in that order"; exit 2 ;;
-esac
 others="sluice"
 for t in $TARGETS; do case "$t" in direct | nginx | sluice) ;; *) others="$others $t" ;; esac; done
 declare -A CLOSED
