@@ -32,7 +32,11 @@
 // an odd or malformed head) is handed at that request's boundary, with the
 // bytes already read, to a net/http server that serves it from then on, so
 // net/http's strictness still guards every request the proxy does not
-// understand completely.
+// understand completely. On unix its sockets are read and written with raw
+// system calls (rawio_unix.go), and each connection's loop runs inside one
+// read callback of its socket (h1loop_unix.go), so that after a short read
+// the next wait goes to the poller without a read that would find nothing:
+// about 4 system calls per proxied request, where nginx makes 5.
 //
 // A version whose upstream keeps failing is ejected for a while (outlier
 // detection, outlier.go) and requests that failed before reaching it are
