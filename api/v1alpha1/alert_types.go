@@ -50,7 +50,7 @@ const DefaultAlertSecretKey = "url"
 // phase change, each failed or held check, with the engine's reason.
 // Receivers never hold the release: a chat that is down only loses its
 // messages.
-// +kubebuilder:validation:XValidation:rule="has(self.url) != has(self.urlSecretRef)",message="exactly one of url or urlSecretRef must be set"
+// +kubebuilder:validation:XValidation:rule="(has(self.url) ? 1 : 0) + (has(self.urlSecretRef) ? 1 : 0) + (has(self.urlFromEnv) ? 1 : 0) == 1",message="exactly one of url, urlSecretRef or urlFromEnv must be set"
 type Alert struct {
 	// Name identifies the receiver in logs and Events; the URL never
 	// appears there, as it often holds a token.
@@ -68,6 +68,13 @@ type Alert struct {
 	// only).
 	// +optional
 	URLSecretRef *SecretKeyRef `json:"urlSecretRef,omitempty"`
+	// URLFromEnv reads the address from an environment variable of
+	// `sluice run`, so the token stays out of the release file and its Git
+	// history (local releases only; on Kubernetes use urlSecretRef).
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:Pattern=`^[A-Za-z_][A-Za-z0-9_]*$`
+	URLFromEnv string `json:"urlFromEnv,omitempty"`
 	// Severity is the least severe alert sent (default info: everything).
 	// +optional
 	Severity AlertSeverity `json:"severity,omitempty"`

@@ -35,6 +35,7 @@ type ReleaseList struct {
 // ReleaseSpec is the user's intent. Only Workload and Traffic differ between
 // a cluster and a laptop; Strategy and Analysis mean the same everywhere.
 // +kubebuilder:validation:XValidation:rule="has(self.traffic.proxy) == has(self.workload.local)",message="the proxy router goes with spec.workload.local, and only with it"
+// +kubebuilder:validation:XValidation:rule="has(self.workload.local) || !has(self.alerts) || self.alerts.all(a, !has(a.urlFromEnv))",message="alerts[].urlFromEnv is read by sluice run only; on Kubernetes use urlSecretRef"
 type ReleaseSpec struct {
 	// Workload says where the stable and canary versions run.
 	Workload WorkloadSpec `json:"workload"`

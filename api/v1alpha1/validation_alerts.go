@@ -3,6 +3,7 @@ package v1alpha1
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"slices"
 
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -43,12 +44,18 @@ func validateAlerts(alerts []Alert, local bool, p *field.Path) field.ErrorList {
 }
 
 func validateAlertURL(a *Alert, local bool, ap *field.Path) field.ErrorList {
-	up, sp := ap.Child("url"), ap.Child("urlSecretRef")
+	up, sp, ep := ap.Child("url"), ap.Child("urlSecretRef"), ap.Child("urlFromEnv")
+	set := 0
+	for _, has := range []bool{a.URL != "", a.URLSecretRef != nil, a.URLFromEnv != ""} {
+		if has {
+			set++
+		}
+	}
 	switch {
-	case a.URL != "" && a.URLSecretRef != nil:
-		return field.ErrorList{field.Invalid(ap, field.OmitValueType{}, "set url or urlSecretRef, not both")}
+	case set > 1:
+		return field.ErrorList{field.Invalid(ap, field.OmitValueType{}, "set one of url, urlSecretRef or urlFromEnv")}
 	case a.URLSecretRef != nil && local:
-		return field.ErrorList{field.Invalid(sp, a.URLSecretRef.Name, "local releases read no Secrets; give the url itself")}
+		return field.ErrorList{field.Invalid(sp, a.URLSecretRef.Name, "local releases read no Secrets; give the url, or urlFromEnv to read it from the environment")}
 	case a.URLSecretRef != nil:
 		var errs field.ErrorList
 		if a.URLSecretRef.Name == "" {
@@ -57,8 +64,15 @@ func validateAlertURL(a *Alert, local bool, ap *field.Path) field.ErrorList {
 			errs = append(errs, field.Invalid(sp.Child("name"), a.URLSecretRef.Name, fmt.Sprintf("%q is not a valid Secret name", a.URLSecretRef.Name)))
 		}
 		return errs
+	case a.URLFromEnv != "" && !local:
+		return field.ErrorList{field.Invalid(ep, a.URLFromEnv, "the controller reads no environment for releases; use urlSecretRef")}
+	case a.URLFromEnv != "":
+		if !envName.MatchString(a.URLFromEnv) || len(a.URLFromEnv) > 128 {
+			return field.ErrorList{field.Invalid(ep, a.URLFromEnv, "is not an environment variable name (letters, digits and _, not starting with a digit)")}
+		}
+		return nil
 	case a.URL == "":
-		return field.ErrorList{field.Required(up, "must be set (or urlSecretRef), such as https://hooks.slack.com/services/...")}
+		return field.ErrorList{field.Required(up, "must be set (or urlSecretRef on Kubernetes, urlFromEnv locally), such as https://hooks.slack.com/services/...")}
 	}
 	if u, err := url.Parse(a.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		// The URL is not repeated: it may hold the receiver's token.
@@ -66,6 +80,9 @@ func validateAlertURL(a *Alert, local bool, ap *field.Path) field.ErrorList {
 	}
 	return nil
 }
+
+// envName is what a shell accepts as an environment variable's name.
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 func alertProviderList() string {
 	names := make([]string, len(AlertProviders))

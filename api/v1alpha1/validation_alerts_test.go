@@ -28,14 +28,40 @@ func TestValidateAlerts(t *testing.T) {
 			tc: func(r *Release) {
 				r.Spec.Alerts = []Alert{{Name: "team", Provider: AlertSlack, URLSecretRef: &SecretKeyRef{Name: "slack"}}}
 			},
-			want: []string{"spec.alerts[0].urlSecretRef: local releases read no Secrets; give the url itself"},
+			want: []string{"spec.alerts[0].urlSecretRef: local releases read no Secrets; give the url, or urlFromEnv to read it from the environment"},
+		},
+		"url from the environment, local": {
+			tc: func(r *Release) {
+				r.Spec.Alerts = []Alert{{Name: "team", Provider: AlertSlack, URLFromEnv: "SLACK_WEBHOOK_URL"}}
+			},
+		},
+		"url from the environment on Kubernetes": {
+			base: validIstioRelease,
+			tc: func(r *Release) {
+				r.Spec.Alerts = []Alert{{Name: "team", Provider: AlertSlack, URLFromEnv: "SLACK_WEBHOOK_URL"}}
+			},
+			want: []string{`spec.alerts[0].urlFromEnv: the controller reads no environment for releases; use urlSecretRef`},
+		},
+		"not an environment variable name": {
+			tc: func(r *Release) {
+				r.Spec.Alerts = []Alert{{Name: "team", Provider: AlertSlack, URLFromEnv: "1SLACK-URL"}}
+			},
+			want: []string{`spec.alerts[0].urlFromEnv: is not an environment variable name (letters, digits and _, not starting with a digit)`},
+		},
+		"url and from the environment": {
+			tc: func(r *Release) {
+				a := slack
+				a.URLFromEnv = "SLACK_WEBHOOK_URL"
+				r.Spec.Alerts = []Alert{a}
+			},
+			want: []string{"spec.alerts[0]: set one of url, urlSecretRef or urlFromEnv"},
 		},
 		"all missing": {
 			tc: func(r *Release) { r.Spec.Alerts = []Alert{{}} },
 			want: []string{
 				"spec.alerts[0].name: must be set",
 				"spec.alerts[0].provider: must be set: one of slack, teams, discord or webhook",
-				"spec.alerts[0].url: must be set (or urlSecretRef), such as https://hooks.slack.com/services/...",
+				"spec.alerts[0].url: must be set (or urlSecretRef on Kubernetes, urlFromEnv locally), such as https://hooks.slack.com/services/...",
 			},
 		},
 		"both url and secret": {
@@ -45,7 +71,7 @@ func TestValidateAlerts(t *testing.T) {
 				a.URLSecretRef = &SecretKeyRef{Name: "slack"}
 				r.Spec.Alerts = []Alert{a}
 			},
-			want: []string{"spec.alerts[0]: set url or urlSecretRef, not both"},
+			want: []string{"spec.alerts[0]: set one of url, urlSecretRef or urlFromEnv"},
 		},
 		"unknown provider is an error": {
 			tc: func(r *Release) {

@@ -24,6 +24,7 @@ func TestConfigsFromSpec(t *testing.T) {
 	tests := map[string]struct {
 		specs   []v1alpha1.Alert
 		resolve URLResolver
+		env     map[string]string
 		want    []Config
 		wantErr string
 	}{
@@ -56,6 +57,25 @@ func TestConfigsFromSpec(t *testing.T) {
 			resolve: resolve,
 			wantErr: `spec.alerts[0].urlSecretRef: the Secret's value: want an http or https URL, got scheme "ftp"`,
 		},
+		"from the environment": {
+			specs: []v1alpha1.Alert{{Name: "a", Provider: "slack", URLFromEnv: "SLACK_URL"}},
+			env:   map[string]string{"SLACK_URL": "https://hooks.slack.test/T/B/secret"},
+			want:  []Config{{Name: "a", Provider: ProviderSlack, URL: "https://hooks.slack.test/T/B/secret", MinSeverity: SeverityInfo, Timeout: DefaultTimeout}},
+		},
+		"an environment variable not set": {
+			specs:   []v1alpha1.Alert{{Name: "a", Provider: "slack", URLFromEnv: "SLACK_URL"}},
+			env:     map[string]string{},
+			wantErr: "spec.alerts[0].urlFromEnv: SLACK_URL is not set",
+		},
+		"an environment variable holding a bad URL": {
+			specs:   []v1alpha1.Alert{{Name: "a", Provider: "slack", URLFromEnv: "SLACK_URL"}},
+			env:     map[string]string{"SLACK_URL": "ftp://TOKEN9"},
+			wantErr: `spec.alerts[0].urlFromEnv: SLACK_URL's value: want an http or https URL, got scheme "ftp"`,
+		},
+		"the environment where it cannot be read": {
+			specs:   []v1alpha1.Alert{{Name: "a", Provider: "slack", URLFromEnv: "SLACK_URL"}},
+			wantErr: "spec.alerts[0].urlFromEnv: this release cannot read the environment; use urlSecretRef",
+		},
 		"a Secret without a resolver": {
 			specs:   []v1alpha1.Alert{{Name: "a", Provider: "slack", URLSecretRef: &v1alpha1.SecretKeyRef{Name: "hooks"}}},
 			wantErr: "spec.alerts[0].urlSecretRef: this release cannot read Secrets",
@@ -63,7 +83,11 @@ func TestConfigsFromSpec(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			got, err := ConfigsFromSpec(context.Background(), tc.specs, tc.resolve)
+			src := Sources{Secret: tc.resolve}
+			if tc.env != nil {
+				src.Env = func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok }
+			}
+			got, err := ConfigsFromSpec(context.Background(), tc.specs, src)
 			switch {
 			case tc.wantErr != "":
 				if err == nil || !strings.HasPrefix(err.Error(), tc.wantErr) {

@@ -40,7 +40,7 @@ func (a *ClusterAlerts) Alert(ctx context.Context, rel *v1alpha1.Release, events
 		return nil
 	}
 	// The good receivers are sent the news even when another is broken.
-	cfgs, err := alerts.ConfigsFromSpec(ctx, rel.Spec.Alerts, a.secretURL(rel.Namespace))
+	cfgs, err := alerts.ConfigsFromSpec(ctx, rel.Spec.Alerts, alerts.Sources{Secret: a.secretURL(rel.Namespace)})
 	a.Dispatcher.NotifyEvents(ctx, cfgs, rel.Namespace, rel.Name, rel.Status, events, now)
 	return err //nolint:wrapcheck // already names spec.alerts[i]
 }

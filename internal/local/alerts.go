@@ -17,7 +17,7 @@ const alertDrain = 5 * time.Second
 // in a receiver stops `sluice run` with the field at fault instead of
 // losing every message of the release.
 func (r *Runner) setUpAlerts() error {
-	cfgs, err := alerts.ConfigsFromSpec(context.Background(), r.rel.Spec.Alerts, nil)
+	cfgs, err := alerts.ConfigsFromSpec(context.Background(), r.rel.Spec.Alerts, alerts.Sources{Env: r.opts.LookupEnv})
 	if err != nil {
 		return err //nolint:wrapcheck // already names spec.alerts[i]
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"sync"
 	"time"
 
@@ -49,6 +50,8 @@ type Options struct {
 	OnEvent func(engine.Event)
 	// Alerts sends spec.alerts; default a Dispatcher that logs to Logger.
 	Alerts *alerts.Dispatcher
+	// LookupEnv reads spec.alerts[].urlFromEnv; default os.LookupEnv.
+	LookupEnv func(name string) (string, bool)
 }
 
 // Runner runs one release locally.
@@ -106,6 +109,9 @@ func New(rel *v1alpha1.Release, opts Options) (*Runner, error) {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.LookupEnv == nil {
+		opts.LookupEnv = os.LookupEnv
 	}
 	reg := prometheus.NewRegistry()
 	rec, err := telemetry.New(reg)

@@ -132,11 +132,15 @@ var refusedCases = map[string]struct {
 	},
 	"an alert with both url and urlSecretRef": {
 		patch: `spec: {alerts: [{name: chat, provider: slack, url: "https://hooks.slack.test/x", urlSecretRef: {name: slack}}]}`,
-		want:  []refusal{{"spec.alerts[0]", "exactly one of url or urlSecretRef must be set"}},
+		want:  []refusal{{"spec.alerts[0]", "exactly one of url, urlSecretRef or urlFromEnv must be set"}},
 	},
 	"an alert with neither url nor urlSecretRef": {
 		patch: `spec: {alerts: [{name: chat, provider: teams}]}`,
-		want:  []refusal{{"spec.alerts[0]", "exactly one of url or urlSecretRef must be set"}},
+		want:  []refusal{{"spec.alerts[0]", "exactly one of url, urlSecretRef or urlFromEnv must be set"}},
+	},
+	"an alert URL from the controller's environment": {
+		patch: `spec: {alerts: [{name: chat, provider: slack, urlFromEnv: SLACK_URL}]}`,
+		want:  []refusal{{"spec", "alerts[].urlFromEnv is read by sluice run only; on Kubernetes use urlSecretRef"}},
 	},
 	"an alert URL without a scheme": {
 		patch: `spec: {alerts: [{name: chat, provider: discord, url: "discord.test/api/webhooks/1"}]}`,

@@ -58,10 +58,16 @@ func (rc *receiver) webhookAlerts(t *testing.T) []alerts.Alert {
 	return out
 }
 
+// oncallEnv holds the "Slack" receiver's URL, as a token would be kept out
+// of the release file.
+const oncallEnv = "SLUICE_E2E_ONCALL_URL"
+
 // withAlerts adds spec.alerts to a release file: every alert to the
-// generic webhook, errors only to "Slack".
+// generic webhook, errors only to "Slack", whose URL `sluice run` reads
+// from its environment.
 func withAlerts(t *testing.T, file, base string) {
 	t.Helper()
+	t.Setenv(oncallEnv, base+"/slack")
 	appendSpec(t, file, `  alerts:
     - name: audit
       provider: webhook
@@ -69,8 +75,25 @@ func withAlerts(t *testing.T, file, base string) {
     - name: oncall
       provider: slack
       severity: error
-      url: `+base+`/slack
+      urlFromEnv: `+oncallEnv+`
 `)
+}
+
+// TestAlertURLFromAnUnsetVariable: a receiver whose variable is not set
+// stops `sluice run` before anything starts, naming the field and the
+// variable, rather than losing every message of the release.
+func TestAlertURLFromAnUnsetVariable(t *testing.T) {
+	dir, addr := t.TempDir(), freeAddr(t)
+	file := writeRelease(t, "unset", addr, "", indent("setWeight: 30"))
+	withAlerts(t, file, "http://127.0.0.1:9")
+	t.Setenv(oncallEnv, "")
+	run := startRun(t, dir, file)
+	if code := run.wait(t, 30*time.Second); code == 0 {
+		t.Fatalf("run exited 0, want a refusal:\n%s", run.out)
+	}
+	if want := "spec.alerts[1].urlFromEnv: " + oncallEnv + " is not set"; !strings.Contains(run.out.String(), want) {
+		t.Fatalf("output does not say %q:\n%s", want, run.out)
+	}
 }
 
 // TestAlertsOfARolledBackRelease runs a faulty canary with `sluice run` and
