@@ -63,19 +63,7 @@ func TestOwnServerTrickledRequests(t *testing.T) {
 				}
 			}()
 			for i, want := range tc.want {
-				method := want.method
-				if method == "" {
-					method = http.MethodGet
-				}
-				res, err := http.ReadResponse(br, &http.Request{Method: method})
-				if err != nil {
-					t.Fatalf("response %d: %v", i, err)
-				}
-				body, err := io.ReadAll(res.Body)
-				_ = res.Body.Close()
-				if err != nil || res.StatusCode != want.code || string(body) != want.body {
-					t.Errorf("response %d: %d %q (%v), want %d %q", i, res.StatusCode, body, err, want.code, want.body)
-				}
+				checkResponse(t, br, i, want)
 			}
 			if got := fe.srv.handoffs.Load(); got != tc.handoffs {
 				t.Errorf("%d connections handed to net/http, want %d", got, tc.handoffs)

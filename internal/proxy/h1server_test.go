@@ -182,27 +182,7 @@ func TestOwnServerRaw(t *testing.T) {
 				t.Fatal(err)
 			}
 			for i, want := range tc.want {
-				req := &http.Request{Method: want.method}
-				if req.Method == "" {
-					req.Method = http.MethodGet
-				}
-				res, err := http.ReadResponse(br, req)
-				if err != nil {
-					t.Fatalf("response %d: %v", i, err)
-				}
-				body, err := io.ReadAll(res.Body)
-				_ = res.Body.Close()
-				if err != nil {
-					t.Fatalf("response %d body: %v", i, err)
-				}
-				if res.StatusCode != want.code || (want.code == 200 && string(body) != want.body) || res.Close != want.close {
-					t.Errorf("response %d: %d %q close=%v, want %d %q close=%v", i, res.StatusCode, body, res.Close, want.code, want.body, want.close)
-				}
-				for k, v := range want.header {
-					if got := res.Header.Get(k); got != v {
-						t.Errorf("response %d: %s %q, want %q", i, k, truncate(got), truncate(v))
-					}
-				}
+				checkResponse(t, br, i, want)
 			}
 			if tc.closed {
 				if n, err := br.ReadByte(); err == nil {
@@ -393,6 +373,32 @@ func TestOwnServerShutdown(t *testing.T) {
 		t.Errorf("Serve after Shutdown: %v", err)
 	}
 	p.CloseIdleConnections()
+}
+
+// checkResponse reads response i from br and checks it against want.
+func checkResponse(t *testing.T, br *bufio.Reader, i int, want expect) {
+	t.Helper()
+	req := &http.Request{Method: want.method}
+	if req.Method == "" {
+		req.Method = http.MethodGet
+	}
+	res, err := http.ReadResponse(br, req)
+	if err != nil {
+		t.Fatalf("response %d: %v", i, err)
+	}
+	body, err := io.ReadAll(res.Body)
+	_ = res.Body.Close()
+	if err != nil {
+		t.Fatalf("response %d body: %v", i, err)
+	}
+	if res.StatusCode != want.code || (want.code == 200 && string(body) != want.body) || res.Close != want.close {
+		t.Errorf("response %d: %d %q close=%v, want %d %q close=%v", i, res.StatusCode, body, res.Close, want.code, want.body, want.close)
+	}
+	for k, v := range want.header {
+		if got := res.Header.Get(k); got != v {
+			t.Errorf("response %d: %s %q, want %q", i, k, truncate(got), truncate(v))
+		}
+	}
 }
 
 func dialRaw(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
