@@ -234,9 +234,10 @@ func (c *h1conn) to(ph uint64, d int64) bool {
 	return c.state.CompareAndSwap(st, packState(ph, d))
 }
 
-// closeIf closes the connection if it is the server's and pred holds for
-// its state. The connection's goroutine then fails its next read or write,
-// or its next phase change, and stops.
+// closeIf ends the connection if it is the server's and pred holds for
+// its state: both directions are shut down (rawIO.shutdown), and the
+// connection's goroutine, woken by that, fails its next read or write, or
+// its next phase change, and closes it as it stops.
 func (c *h1conn) closeIf(pred func(st uint64) bool) {
 	st := c.state.Load()
 	if p := phaseOf(st); p == phaseClosed || p == phaseGone || !pred(st) {
