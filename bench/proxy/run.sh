@@ -27,6 +27,7 @@ OPEN_SECONDS="${OPEN_SECONDS:-10}"
 RATE="${RATE:-1000}"
 PORT_BASE="${PORT_BASE:-18080}"
 TARGETS="${TARGETS:-direct nginx haproxy sluice sluice-nethttp}"
+POST_BYTES="${POST_BYTES:-0}" # > 0: every request is a POST with a body this long
 
 B1=$((PORT_BASE + 1))     # backend, "stable"
 B2=$((PORT_BASE + 2))     # backend, "canary"
@@ -197,6 +198,12 @@ for t in $TARGETS; do
 done
 
 # --- measure -----------------------------------------------------------------
+WRK_SCRIPT=()
+if [ "$POST_BYTES" -gt 0 ]; then
+  printf 'wrk.method = "POST"\nwrk.body = string.rep("x", %d)\nwrk.headers["Content-Type"] = "application/octet-stream"\n' \
+    "$POST_BYTES" >"$WORK/post.lua"
+  WRK_SCRIPT=(-s "$WORK/post.lua")
+fi
 # Each round: the closed loop on each target in turn; then, for each proxy
 # other than nginx, one open loop on direct, nginx and that proxy at once,
 # their schedules interleaved, so that the three latency tails see the same
@@ -210,10 +217,10 @@ for round in $(seq 1 "$ROUNDS"); do
   for t in $TARGETS; do
     log "round $round: $t, closed loop"
     # Warm up: fill the keep-alive pools on both sides.
-    timeout 30 wrk -t2 -c64 -d2s "${URL[$t]}" >/dev/null
+    timeout 30 wrk -t2 -c64 -d2s "${WRK_SCRIPT[@]}" "${URL[$t]}" >/dev/null
     pid=""; [ "$t" = direct ] || pid="${PID[$t]}"
     c0=0; [ -z "$pid" ] || c0=$(cpu_ticks "$pid")
-    timeout 60 wrk -t2 -c64 -d"$WRK_DURATION" --latency "${URL[$t]}" >"$WORK/$t.$round.wrk"
+    timeout 60 wrk -t2 -c64 -d"$WRK_DURATION" --latency "${WRK_SCRIPT[@]}" "${URL[$t]}" >"$WORK/$t.$round.wrk"
     c1=0; [ -z "$pid" ] || c1=$(cpu_ticks "$pid")
     CLOSED[$t]=$((c1 - c0))
   done
@@ -222,7 +229,7 @@ for round in $(seq 1 "$ROUNDS"); do
     out="$WORK/open.$t.$round.json"
     n0=$(cpu_ticks "${PID[nginx]}") t0=$(cpu_ticks "${PID[$t]}")
     timeout $((OPEN_SECONDS + 30)) "$WORK/bin/openloop" -url "${URL[direct]},${URL[nginx]},${URL[$t]}" \
-      -rate "$RATE" -duration "${OPEN_SECONDS}s" -warmup 1s >"$out"
+      -rate "$RATE" -duration "${OPEN_SECONDS}s" -warmup 1s -post-bytes "$POST_BYTES" >"$out"
     n1=$(cpu_ticks "${PID[nginx]}") t1=$(cpu_ticks "${PID[$t]}")
     cp "$out" "$WORK/$t.$round.open.json"
     echo "${CLOSED[$t]} $((t1 - t0))" >"$WORK/$t.$round.cpu"
@@ -238,4 +245,4 @@ done
 echo "bench/proxy on $(nproc) cores, $(uname -r); nginx $(nginx -v 2>&1 | sed 's/.*nginx\///'), $(haproxy -v | head -1 | awk '{print "HAProxy", $3}'), $(go version | awk '{print $3}')"
 echo
 "$WORK/bin/report" -dir "$WORK" -targets "$(echo "$TARGETS" | tr ' ' ',')" -rounds "$ROUNDS" -clk-tck "$(getconf CLK_TCK)" \
-  -closed "wrk -t2 -c64 -d$WRK_DURATION --latency" -rate "$RATE"
+  -closed "wrk -t2 -c64 -d$WRK_DURATION --latency${WRK_SCRIPT[*]:+, POST with a $POST_BYTES-byte body}" -rate "$RATE"

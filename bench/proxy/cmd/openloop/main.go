@@ -16,6 +16,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -62,6 +63,7 @@ func run() error {
 	warmup := flag.Duration("warmup", time.Second, "unmeasured load before the measured part")
 	timeout := flag.Duration("timeout", 5*time.Second, "per-request timeout")
 	wait := flag.Duration("wait", 0, "only wait, up to this long, until the URL answers 200")
+	postBytes := flag.Int("post-bytes", 0, "send POST requests with a body of this many bytes instead of GET")
 	flag.Parse()
 
 	targets := strings.Split(*urls, ",")
@@ -80,6 +82,10 @@ func run() error {
 			DisableCompression:  true,
 		},
 	}
+	if *postBytes < 0 || *postBytes > 1<<20 {
+		return errors.New("-post-bytes must be 0..1048576")
+	}
+	body = []byte(strings.Repeat("x", *postBytes))
 	if *wait > 0 {
 		for _, t := range targets {
 			if err := waitReady(client, t, *wait); err != nil {
@@ -170,10 +176,19 @@ func load(client *http.Client, targets []string, rate int, warmup, duration time
 	return res
 }
 
+// body is the POST body (-post-bytes); empty: requests are GETs.
+var body []byte
+
 func get(client *http.Client, target string) error {
-	res, err := client.Get(target)
+	var res *http.Response
+	var err error
+	if len(body) > 0 {
+		res, err = client.Post(target, "application/octet-stream", bytes.NewReader(body))
+	} else {
+		res, err = client.Get(target)
+	}
 	if err != nil {
-		return fmt.Errorf("get: %w", err)
+		return fmt.Errorf("request: %w", err)
 	}
 	_, err = io.Copy(io.Discard, res.Body)
 	_ = res.Body.Close()
