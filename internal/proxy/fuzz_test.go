@@ -140,6 +140,8 @@ func FuzzH1Request(f *testing.F) {
 	f.Add("GET / HTTP/1.0\r\nUser-Agent: a\r\nuser-agent: b\r\nX-Forwarded-For: 1.2.3.4\r\n\r\n", true, "/x?t=1")
 	f.Add("OPTIONS /? HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\nCookie: a=1\r\ncookie: b=2\r\n\r\n", false, "")
 	f.Add("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n", false, "")
+	f.Add("POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 007\r\nIdempotency-Key: k\r\n\r\n", false, "")
+	f.Add("DELETE /d HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n", false, "")
 	p := New(Options{Logger: quietLogger()})
 	f.Fuzz(func(t *testing.T, head string, trust bool, base string) {
 		var r h1req
@@ -150,8 +152,8 @@ func FuzzH1Request(f *testing.F) {
 		if err != nil {
 			t.Fatalf("own parser accepted what net/http refuses (%v): %q", err, head)
 		}
-		if in.Method != r.method || in.RequestURI != r.target || in.Host != r.host || in.ContentLength != 0 {
-			t.Fatalf("net/http reads %s %s Host %q length %d; own parser %s %s Host %q", in.Method, in.RequestURI, in.Host, in.ContentLength, r.method, r.target, r.host)
+		if in.Method != r.method || in.RequestURI != r.target || in.Host != r.host || in.ContentLength != int64(r.bodyLen) {
+			t.Fatalf("net/http reads %s %s Host %q length %d; own parser %s %s Host %q length %d", in.Method, in.RequestURI, in.Host, in.ContentLength, r.method, r.target, r.host, r.bodyLen)
 		}
 		if in.URL.EscapedPath() != r.path || in.URL.RawQuery != r.query || in.URL.ForceQuery != r.forceQuery {
 			t.Fatalf("URL %q %q %v; own parser %q %q %v", in.URL.EscapedPath(), in.URL.RawQuery, in.URL.ForceQuery, r.path, r.query, r.forceQuery)
@@ -165,8 +167,12 @@ func FuzzH1Request(f *testing.F) {
 		if !reflect.DeepEqual(map[string][]string(own), map[string][]string(in.Header)) {
 			t.Fatalf("fields differ\nown:      %v\nnet/http: %v", own, in.Header)
 		}
-		if !fastEligible(in) || in.Close != r.wantClose {
-			t.Fatalf("eligible %v close %v; own parser close %v", fastEligible(in), in.Close, r.wantClose)
+		bodiless := r.method == http.MethodGet || r.method == http.MethodHead || r.method == http.MethodOptions || r.method == http.MethodTrace
+		if fastEligible(in) != bodiless || in.Close != r.wantClose {
+			t.Fatalf("eligible %v close %v; own parser: bodiless method %v, close %v", fastEligible(in), in.Close, bodiless, r.wantClose)
+		}
+		if want := bodiless || len(in.Header["Idempotency-Key"]) > 0 || len(in.Header["X-Idempotency-Key"]) > 0; r.replayable != want {
+			t.Fatalf("own parser: replayable %v, want %v", r.replayable, want)
 		}
 
 		u, err := url.Parse("http://127.0.0.1:8080" + base)

@@ -145,7 +145,9 @@ func (c *h1conn) next() step {
 		return stepEnd
 	}
 	var rt *compiledRoute
-	if n > 0 && parseRequest(string(c.buf[c.r:c.r+n]), &c.req) {
+	// A body is forwarded here only when all of it came with the head;
+	// otherwise net/http reads it, as it reads everything else odd.
+	if n > 0 && parseRequest(string(c.buf[c.r:c.r+n]), &c.req) && c.req.bodyLen <= c.w-c.r-n {
 		if rt = p.route.Load(); rt != nil && !rt.pooled {
 			rt = nil
 		}
@@ -158,7 +160,9 @@ func (c *h1conn) next() step {
 	}
 	c.r += n
 	v := p.avoidEjected(rt, rt.pick(&c.req, &p.split))
-	if !c.forward(rt, v) || c.s.shutting.Load() {
+	ok := c.forward(rt, v)
+	c.r += c.req.bodyLen // forward sent buf[r:r+bodyLen] as the body
+	if !ok || c.s.shutting.Load() {
 		return stepEnd
 	}
 	if c.r == c.w {

@@ -34,7 +34,7 @@ func (c *h1conn) forward(rt *compiledRoute, v version) bool {
 			p.outliers.failed(v, p.usable(rt, 1-v), err.Error())
 			p.logUpstreamError(v, c.req.method, c.req.path, code, err)
 		}
-		if attempt == 0 && code != statusClientClosed && p.retryableErr(true, err) && p.usable(rt, 1-v) {
+		if attempt == 0 && code != statusClientClosed && p.retryableErr(c.req.replayable, err) && p.usable(rt, 1-v) {
 			st.observe(http.StatusBadGateway, time.Since(start), true)
 			st.inFlight.Add(-1)
 			p.outliers.v[v].retries.Add(1)
@@ -58,13 +58,22 @@ func (c *h1conn) roundTrip(t *target, start time.Time) (*upConn, error) {
 		if err != nil {
 			return nil, err //nolint:wrapcheck // the pool wraps it
 		}
+		if up.reused && !c.req.replayable && peerClosed(up.io.raw) {
+			// Sent once, a request that is not replayable is never sent
+			// again, so a connection the upstream closed while idle is
+			// dropped before, not found out after.
+			up.close()
+			try--
+			continue
+		}
 		c.reqBuf.Reset()
 		writeH1Request(&c.reqBuf, &c.req, t, c.ip, c.s.p.opts.TrustForwardedFor)
+		c.reqBuf.Write(c.buf[c.r : c.r+c.req.bodyLen])
 		c.watch.arm(up.nc, start, c.s.p.opts.ResponseHeaderTimeout)
 		waitErr, err := sendAndWait(up, c.reqBuf.Bytes())
 		if err != nil {
 			up.close()
-			if up.reused && try == 0 {
+			if up.reused && try == 0 && c.req.replayable {
 				continue
 			}
 			return nil, fmt.Errorf("upstream %s: write: %w", t.host, err)
@@ -74,7 +83,7 @@ func (c *h1conn) roundTrip(t *target, start time.Time) (*upConn, error) {
 		}
 		if err := waitErr; err != nil {
 			up.close()
-			if touched, _ := c.watch.disarm(); up.reused && try == 0 && !touched && !isTimeout(err) {
+			if touched, _ := c.watch.disarm(); up.reused && try == 0 && c.req.replayable && !touched && !isTimeout(err) {
 				continue // closed while idle: nothing was received, send again
 			}
 			return nil, fmt.Errorf("upstream %s: %w", t.host, err)

@@ -28,7 +28,14 @@ type h1req struct {
 	fields     []hfield
 	hasConn    bool // a Connection field is present
 	wantClose  bool // the client asked to close after this request
+	bodyLen    int  // Content-Length; only POST, PUT, PATCH and DELETE have a body
+	replayable bool // safe to send twice: a bodiless method, or an Idempotency-Key
 }
+
+// maxH1Body bounds the bodies the own server forwards itself; it only
+// does so when the whole body came with the head (next, h1conn.go), so the
+// read buffer bounds them too.
+const maxH1Body = maxHeadBuffer
 
 // hfield is one header field: the name as sent, the value without
 // surrounding whitespace.
@@ -72,7 +79,8 @@ const (
 	fieldHost
 	fieldContentLength
 	fieldConnection
-	fieldRefused // makes the request ineligible: Transfer-Encoding, Upgrade, Expect
+	fieldRefused        // makes the request ineligible: Transfer-Encoding, Upgrade, Expect
+	fieldIdempotencyKey // Idempotency-Key or X-Idempotency-Key: the request may be sent again
 )
 
 func kindOf(name string) fieldKind {
@@ -97,9 +105,16 @@ func kindOf(name string) fieldKind {
 		if strings.EqualFold(name, "Content-Length") {
 			return fieldContentLength
 		}
+	case 15:
+		if strings.EqualFold(name, "Idempotency-Key") {
+			return fieldIdempotencyKey
+		}
 	case 17:
 		if strings.EqualFold(name, "Transfer-Encoding") {
 			return fieldRefused
+		}
+		if strings.EqualFold(name, "X-Idempotency-Key") {
+			return fieldIdempotencyKey
 		}
 	}
 	return fieldOther
@@ -109,12 +124,12 @@ func kindOf(name string) fieldKind {
 // line, into r. It returns false when the request is not one the hot path
 // serves; r is then undefined.
 func parseRequest(head string, r *h1req) bool {
-	r.head, r.fields, r.hasConn, r.host = head, r.fields[:0], false, ""
+	r.head, r.fields, r.hasConn, r.host, r.bodyLen = head, r.fields[:0], false, "", 0
 	line, rest, ok := strings.Cut(head, "\r\n")
 	if !ok || !parseRequestLine(line, r) {
 		return false
 	}
-	var hasHost, hasLength, closeTok, keepTok bool
+	var hasHost, hasLength, closeTok, keepTok, idemKey bool
 	for {
 		var name, value string
 		var end bool
@@ -135,10 +150,11 @@ func parseRequest(head string, r *h1req) bool {
 			}
 			hasHost, r.host = true, value
 		case fieldContentLength:
-			if hasLength || value != "0" {
-				return false
+			n, ok := parseLength(value)
+			if hasLength || !ok || (n > 0 && r.replayable) {
+				return false // a second length, or a body on GET, HEAD, OPTIONS or TRACE
 			}
-			hasLength = true
+			hasLength, r.bodyLen = true, n
 		case fieldConnection:
 			r.hasConn = true
 			for tok := range strings.SplitSeq(value, ",") {
@@ -151,6 +167,8 @@ func parseRequest(head string, r *h1req) bool {
 			}
 		case fieldRefused:
 			return false
+		case fieldIdempotencyKey:
+			idemKey = true
 		}
 		r.fields = append(r.fields, hfield{name: name, value: value})
 	}
@@ -158,7 +176,24 @@ func parseRequest(head string, r *h1req) bool {
 		return false
 	}
 	r.wantClose = closeTok || (r.minor == 0 && !keepTok)
+	r.replayable = r.replayable || idemKey
 	return true
+}
+
+// parseLength reads a Content-Length value as net/http does — decimal
+// digits only, no sign — bounded by maxH1Body.
+func parseLength(v string) (int, bool) {
+	if v == "" || len(v) > 9 {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < len(v); i++ {
+		if v[i] < '0' || v[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int(v[i]-'0')
+	}
+	return n, n <= maxH1Body
 }
 
 // parseRequestLine parses "METHOD SP origin-form SP HTTP/1.x".
@@ -169,6 +204,9 @@ func parseRequestLine(line string, r *h1req) bool {
 	}
 	switch method {
 	case "GET", "HEAD", "OPTIONS", "TRACE":
+		r.replayable = true
+	case "POST", "PUT", "PATCH", "DELETE":
+		r.replayable = false
 	default:
 		return false
 	}

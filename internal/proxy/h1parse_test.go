@@ -18,6 +18,8 @@ func TestParseRequest(t *testing.T) {
 		host      string
 		fields    int
 		wantClose bool
+		bodyLen   int
+		replay    bool
 	}
 	tests := map[string]struct {
 		head string
@@ -25,43 +27,61 @@ func TestParseRequest(t *testing.T) {
 	}{
 		"plain GET": {
 			head: "GET /a/b?x=1 HTTP/1.1\r\nHost: shop.example\r\nAccept: */*\r\n\r\n",
-			want: want{ok: true, method: "GET", path: "/a/b", query: "x=1", minor: 1, host: "shop.example", fields: 2},
+			want: want{ok: true, method: "GET", path: "/a/b", query: "x=1", minor: 1, host: "shop.example", fields: 2, replay: true},
 		},
 		"HEAD, OPTIONS, TRACE": {
 			head: "HEAD / HTTP/1.1\r\nHost: h\r\n\r\n",
-			want: want{ok: true, method: "HEAD", path: "/", minor: 1, host: "h", fields: 1},
+			want: want{ok: true, method: "HEAD", path: "/", minor: 1, host: "h", fields: 1, replay: true},
 		},
 		"empty query kept": {
 			head: "GET /a? HTTP/1.1\r\nHost: h\r\n\r\n",
-			want: want{ok: true, method: "GET", path: "/a", force: true, minor: 1, host: "h", fields: 1},
+			want: want{ok: true, method: "GET", path: "/a", force: true, minor: 1, host: "h", fields: 1, replay: true},
 		},
 		"escapes and sub-delims": {
 			head: "GET /a%2Fb/c;d=e,f@g:h HTTP/1.1\r\nHost: h:8080\r\n\r\n",
-			want: want{ok: true, method: "GET", path: "/a%2Fb/c;d=e,f@g:h", minor: 1, host: "h:8080", fields: 1},
+			want: want{ok: true, method: "GET", path: "/a%2Fb/c;d=e,f@g:h", minor: 1, host: "h:8080", fields: 1, replay: true},
 		},
 		"whitespace around values": {
 			head: "GET / HTTP/1.1\r\nHost:\th \r\nX-A:   v  v \t\r\n\r\n",
-			want: want{ok: true, method: "GET", path: "/", minor: 1, host: "h", fields: 2},
+			want: want{ok: true, method: "GET", path: "/", minor: 1, host: "h", fields: 2, replay: true},
 		},
 		"Connection: close": {
 			head: "GET / HTTP/1.1\r\nHost: h\r\nConnection: keep-alive, Close\r\n\r\n",
-			want: want{ok: true, method: "GET", path: "/", minor: 1, host: "h", fields: 2, wantClose: true},
+			want: want{ok: true, method: "GET", path: "/", minor: 1, host: "h", fields: 2, wantClose: true, replay: true},
 		},
 		"HTTP/1.0 closes by default": {
 			head: "GET / HTTP/1.0\r\n\r\n",
-			want: want{ok: true, method: "GET", path: "/", minor: 0, wantClose: true},
+			want: want{ok: true, method: "GET", path: "/", minor: 0, wantClose: true, replay: true},
 		},
 		"HTTP/1.0 keep-alive": {
 			head: "GET / HTTP/1.0\r\nConnection: Keep-Alive\r\nHost: h\r\n\r\n",
-			want: want{ok: true, method: "GET", path: "/", minor: 0, host: "h", fields: 2},
+			want: want{ok: true, method: "GET", path: "/", minor: 0, host: "h", fields: 2, replay: true},
 		},
 		"Content-Length 0": {
 			head: "GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n",
-			want: want{ok: true, method: "GET", path: "/", minor: 1, host: "h", fields: 2},
+			want: want{ok: true, method: "GET", path: "/", minor: 1, host: "h", fields: 2, replay: true},
+		},
+		"POST with a body": {
+			head: "POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 12\r\n\r\n",
+			want: want{ok: true, method: "POST", path: "/p", minor: 1, host: "h", fields: 2, bodyLen: 12},
+		},
+		"POST, no length: no body": {
+			head: "POST /p HTTP/1.1\r\nHost: h\r\n\r\n",
+			want: want{ok: true, method: "POST", path: "/p", minor: 1, host: "h", fields: 1},
+		},
+		"PUT with an idempotency key": {
+			head: "PUT /p HTTP/1.1\r\nHost: h\r\nContent-Length: 007\r\nidempotency-key: k1\r\n\r\n",
+			want: want{ok: true, method: "PUT", path: "/p", minor: 1, host: "h", fields: 3, bodyLen: 7, replay: true},
 		},
 
 		// Everything else is net/http's.
-		"POST":                        {head: "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n\r\n"},
+		"GET with a body":             {head: "GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n\r\n"},
+		"a signed length":             {head: "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: +1\r\n\r\n"},
+		"two equal lengths":           {head: "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n"},
+		"a list of lengths":           {head: "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1, 1\r\n\r\n"},
+		"a body beyond the buffer":    {head: "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 16385\r\n\r\n"},
+		"a length and chunked":        {head: "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"},
+		"Expect: 100-continue":        {head: "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n"},
 		"lower-case method":           {head: "get / HTTP/1.1\r\nHost: h\r\n\r\n"},
 		"CONNECT":                     {head: "CONNECT h:443 HTTP/1.1\r\nHost: h\r\n\r\n"},
 		"h2c preface":                 {head: "PRI * HTTP/2.0\r\n\r\n"},
@@ -119,7 +139,7 @@ func TestParseRequest(t *testing.T) {
 			if !ok {
 				t.Fatalf("refused %q", tc.head)
 			}
-			got := want{ok: true, method: r.method, path: r.path, query: r.query, force: r.forceQuery, minor: r.minor, host: r.host, fields: len(r.fields), wantClose: r.wantClose}
+			got := want{ok: true, method: r.method, path: r.path, query: r.query, force: r.forceQuery, minor: r.minor, host: r.host, fields: len(r.fields), wantClose: r.wantClose, bodyLen: r.bodyLen, replay: r.replayable}
 			if got != tc.want {
 				t.Errorf("got %+v\nwant %+v", got, tc.want)
 			}

@@ -144,9 +144,18 @@ func TestOwnServerRaw(t *testing.T) {
 			want:     []expect{{code: 200, body: "GET /bigreq "}},
 			handoffs: 1,
 		},
-		"POST with a body, then GET on net/http": {
-			send:     "POST /p HTTP/1.1\r\n" + host + "Content-Length: 5\r\n\r\nhello" + "GET /g HTTP/1.1\r\n" + host + "\r\n",
-			want:     []expect{{code: 200, body: "POST /p hello"}, {code: 200, body: "GET /g "}},
+		"POST with a body, then GET": {
+			send: "POST /p HTTP/1.1\r\n" + host + "Content-Length: 5\r\n\r\nhello" + "GET /g HTTP/1.1\r\n" + host + "\r\n",
+			want: []expect{{code: 200, body: "POST /p hello"}, {code: 200, body: "GET /g "}},
+		},
+		"PUT, DELETE and an empty POST": {
+			send: "PUT /u HTTP/1.1\r\n" + host + "Content-Length: 3\r\n\r\nabc" + "DELETE /d HTTP/1.1\r\n" + host + "Content-Length: 0\r\n\r\n" +
+				"POST /e HTTP/1.1\r\n" + host + "\r\n",
+			want: []expect{{code: 200, body: "PUT /u abc"}, {code: 200, body: "DELETE /d "}, {code: 200, body: "POST /e "}},
+		},
+		"POST with Expect: 100-continue on net/http": {
+			send:     "POST /x HTTP/1.1\r\n" + host + "Content-Length: 2\r\nExpect: 100-continue\r\n\r\nhi",
+			want:     []expect{{code: 100}, {code: 200, body: "POST /x hi"}},
 			handoffs: 1,
 		},
 		"GET after GET, then chunked POST": {
