@@ -3,7 +3,6 @@
 package proxy
 
 import (
-	"errors"
 	"io"
 	"net"
 	"os"
@@ -21,12 +20,16 @@ func peerClosed(raw syscall.RawConn) bool {
 	}
 	closed := false
 	err := raw.Control(func(fd uintptr) {
+		// A raw call, as in rawIO: MSG_DONTWAIT cannot block, and the
+		// runtime's bookkeeping would let the scheduler hand the
+		// processor off around it.
 		var b [1]byte
-		n, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		switch {
-		case err == nil:
+		n, _, errno := syscall.RawSyscall6(syscall.SYS_RECVFROM, fd, uintptr(unsafe.Pointer(&b[0])), 1,
+			syscall.MSG_PEEK|syscall.MSG_DONTWAIT, 0, 0)
+		switch errno {
+		case 0:
 			closed = n == 0
-		case errors.Is(err, syscall.EAGAIN), errors.Is(err, syscall.EINTR):
+		case syscall.EAGAIN, syscall.EINTR:
 		default:
 			closed = true
 		}
