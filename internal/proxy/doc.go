@@ -28,8 +28,9 @@
 // head into reused structures and forwards the fast path's requests over
 // the same pooled upstream connections, with no net/http server, context
 // or background read per request. It accepts only plain, unambiguous
-// requests; a connection with anything else (a body, an upgrade, HTTP/2,
-// an odd or malformed head) is handed at that request's boundary, with the
+// requests, bodies framed by one Content-Length that came with their head
+// included; a connection with anything else (a chunked or late body, an
+// upgrade, HTTP/2, an odd or malformed head) is handed at that request's boundary, with the
 // bytes already read, to a net/http server that serves it from then on, so
 // net/http's strictness still guards every request the proxy does not
 // understand completely. On unix its sockets are read and written with raw

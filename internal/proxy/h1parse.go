@@ -2,16 +2,18 @@ package proxy
 
 import "strings"
 
-// The request parser of the proxy's own HTTP/1.1 server (h1server.go). It
+// The request parser of the proxy's own HTTP/1.1 server (server.go). It
 // accepts only what the hot path forwards — a bodiless GET, HEAD, OPTIONS
-// or TRACE with an origin-form target and plain, valid header fields — and
-// is stricter than net/http everywhere: anything else, odd or merely rare
-// (a body, Transfer-Encoding, Upgrade, Expect, a duplicate Host or
-// Content-Length, obs-fold, bare LF, bytes outside visible ASCII, an
-// absolute or asterisk target, HTTP/2's preface), makes parseRequest return
-// false, and the connection is handed to net/http, which answers it or
-// rejects it by its own rules. So no request is ever read differently by
-// the two servers, and smuggling defences are net/http's.
+// or TRACE, or a POST, PUT, PATCH or DELETE whose body is framed by one
+// plain decimal Content-Length, with an origin-form target and plain, valid
+// header fields — and is stricter than net/http everywhere: anything else,
+// odd or merely rare (a body on GET, Transfer-Encoding, Upgrade, Expect, a
+// duplicate Host or Content-Length, a signed or listed length, obs-fold,
+// bare LF, bytes outside visible ASCII, an absolute or asterisk target,
+// HTTP/2's preface), makes parseRequest return false, and the connection
+// is handed to net/http, which answers it or rejects it by its own rules.
+// So no request is ever read differently by the two servers (FuzzH1Request
+// checks it), and smuggling defences are net/http's.
 
 // h1req is one request as the hot path reads it. Its strings are slices of
 // head, which is the request's one allocation; fields is reused from one
