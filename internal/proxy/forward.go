@@ -186,13 +186,19 @@ func (p *Proxy) retryableErr(resendable bool, err error) bool {
 }
 
 func idempotent(r *http.Request) bool {
-	switch r.Method {
+	return replayable(r.Method, func(name string) bool { _, ok := r.Header[name]; return ok })
+}
+
+// replayable is the rule, shared by both servers, for a request that may
+// be sent twice: a bodiless method, or one carrying an Idempotency-Key, as
+// http.Transport has it. has reports whether a header field (canonical
+// name) is present.
+func replayable(method string, has func(name string) bool) bool {
+	switch method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
 		return true
 	}
-	_, a := r.Header["Idempotency-Key"]
-	_, b := r.Header["X-Idempotency-Key"]
-	return a || b
+	return has("Idempotency-Key") || has("X-Idempotency-Key")
 }
 
 // respond writes the upstream's response to the client and records it. up

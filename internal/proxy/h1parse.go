@@ -81,8 +81,7 @@ const (
 	fieldHost
 	fieldContentLength
 	fieldConnection
-	fieldRefused        // makes the request ineligible: Transfer-Encoding, Upgrade, Expect
-	fieldIdempotencyKey // Idempotency-Key or X-Idempotency-Key: the request may be sent again
+	fieldRefused // makes the request ineligible: Transfer-Encoding, Upgrade, Expect
 )
 
 func kindOf(name string) fieldKind {
@@ -107,16 +106,9 @@ func kindOf(name string) fieldKind {
 		if strings.EqualFold(name, "Content-Length") {
 			return fieldContentLength
 		}
-	case 15:
-		if strings.EqualFold(name, "Idempotency-Key") {
-			return fieldIdempotencyKey
-		}
 	case 17:
 		if strings.EqualFold(name, "Transfer-Encoding") {
 			return fieldRefused
-		}
-		if strings.EqualFold(name, "X-Idempotency-Key") {
-			return fieldIdempotencyKey
 		}
 	}
 	return fieldOther
@@ -131,7 +123,7 @@ func parseRequest(head string, r *h1req) bool {
 	if !ok || !parseRequestLine(line, r) {
 		return false
 	}
-	var hasHost, hasLength, closeTok, keepTok, idemKey bool
+	var hasHost, hasLength, closeTok, keepTok bool
 	for {
 		var name, value string
 		var end bool
@@ -153,7 +145,7 @@ func parseRequest(head string, r *h1req) bool {
 			hasHost, r.host = true, value
 		case fieldContentLength:
 			n, ok := parseLength(value)
-			if hasLength || !ok || (n > 0 && r.replayable) {
+			if hasLength || !ok || (n > 0 && !bodyMethod(r.method)) {
 				return false // a second length, or a body on GET, HEAD, OPTIONS or TRACE
 			}
 			hasLength, r.bodyLen = true, n
@@ -169,8 +161,6 @@ func parseRequest(head string, r *h1req) bool {
 			}
 		case fieldRefused:
 			return false
-		case fieldIdempotencyKey:
-			idemKey = true
 		}
 		r.fields = append(r.fields, hfield{name: name, value: value})
 	}
@@ -178,8 +168,17 @@ func parseRequest(head string, r *h1req) bool {
 		return false
 	}
 	r.wantClose = closeTok || (r.minor == 0 && !keepTok)
-	r.replayable = r.replayable || idemKey
+	r.replayable = replayable(r.method, func(name string) bool { _, ok := r.headerValue(name, 0); return ok })
 	return true
+}
+
+// bodyMethod reports whether the own server forwards a body with method.
+func bodyMethod(method string) bool {
+	switch method {
+	case "POST", "PUT", "PATCH", "DELETE":
+		return true
+	}
+	return false
 }
 
 // parseLength reads a Content-Length value as net/http does — decimal
@@ -204,13 +203,12 @@ func parseRequestLine(line string, r *h1req) bool {
 	if !ok {
 		return false
 	}
-	switch method {
-	case "GET", "HEAD", "OPTIONS", "TRACE":
-		r.replayable = true
-	case "POST", "PUT", "PATCH", "DELETE":
-		r.replayable = false
-	default:
-		return false
+	if !bodyMethod(method) {
+		switch method {
+		case "GET", "HEAD", "OPTIONS", "TRACE":
+		default:
+			return false
+		}
 	}
 	target, proto, ok := strings.Cut(rest, " ")
 	if !ok {
