@@ -85,10 +85,10 @@ func run() error {
 	if *postBytes < 0 || *postBytes > 1<<20 {
 		return errors.New("-post-bytes must be 0..1048576")
 	}
-	body = []byte(strings.Repeat("x", *postBytes))
+	rq := &requester{client: client, body: []byte(strings.Repeat("x", *postBytes))}
 	if *wait > 0 {
 		for _, t := range targets {
-			if err := waitReady(client, t, *wait); err != nil {
+			if err := waitReady(rq, t, *wait); err != nil {
 				return err
 			}
 		}
@@ -98,7 +98,7 @@ func run() error {
 		return errors.New("-rate times the URLs must be 1..100000 and -duration 0..10m")
 	}
 	var failed []string
-	for i, res := range load(client, targets, *rate, *warmup, *duration) {
+	for i, res := range load(rq, targets, *rate, *warmup, *duration) {
 		res.URL, res.Rate, res.Seconds = targets[i], *rate, duration.Seconds()
 		out, err := json.Marshal(res)
 		if err != nil {
@@ -121,7 +121,7 @@ func run() error {
 // interleaved: target j's requests go out j/len(targets) of an interval
 // after target 0's. The run is bounded: the last request is scheduled at
 // warmup+duration and every request is bounded by the client's timeout.
-func load(client *http.Client, targets []string, rate int, warmup, duration time.Duration) []Result {
+func load(rq *requester, targets []string, rate int, warmup, duration time.Duration) []Result {
 	k := len(targets)
 	interval := time.Second / time.Duration(rate)
 	skip := int(warmup / interval)
@@ -145,7 +145,7 @@ func load(client *http.Client, targets []string, rate int, warmup, duration time
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				err := get(client, target)
+				err := rq.get(target)
 				d := time.Since(at)
 				if i < skip {
 					return
@@ -176,16 +176,20 @@ func load(client *http.Client, targets []string, rate int, warmup, duration time
 	return res
 }
 
-// body is the POST body (-post-bytes); empty: requests are GETs.
-var body []byte
+// requester sends one kind of request: a GET, or a POST of body
+// (-post-bytes).
+type requester struct {
+	client *http.Client
+	body   []byte
+}
 
-func get(client *http.Client, target string) error {
+func (rq *requester) get(target string) error {
 	var res *http.Response
 	var err error
-	if len(body) > 0 {
-		res, err = client.Post(target, "application/octet-stream", bytes.NewReader(body))
+	if len(rq.body) > 0 {
+		res, err = rq.client.Post(target, "application/octet-stream", bytes.NewReader(rq.body))
 	} else {
-		res, err = client.Get(target)
+		res, err = rq.client.Get(target)
 	}
 	if err != nil {
 		return fmt.Errorf("request: %w", err)
@@ -201,10 +205,10 @@ func get(client *http.Client, target string) error {
 	return nil
 }
 
-func waitReady(client *http.Client, target string, limit time.Duration) error {
+func waitReady(rq *requester, target string, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
 	for {
-		err := get(client, target)
+		err := rq.get(target)
 		if err == nil {
 			return nil
 		}
