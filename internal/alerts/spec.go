@@ -27,7 +27,6 @@ type Sources struct {
 // silence the rest — and an error naming each bad one's field, such as
 // spec.alerts[1].url; the URL itself never appears in it.
 func ConfigsFromSpec(ctx context.Context, specs []v1alpha1.Alert, src Sources) ([]Config, error) {
-	resolve := src.Secret
 	cfgs := make([]Config, 0, len(specs))
 	var errs []error
 	for i, s := range specs {
@@ -46,7 +45,7 @@ func ConfigsFromSpec(ctx context.Context, specs []v1alpha1.Alert, src Sources) (
 			u = v
 		}
 		if ref := s.URLSecretRef; ref != nil {
-			if resolve == nil {
+			if src.Secret == nil {
 				errs = append(errs, fmt.Errorf("%s.urlSecretRef: this release cannot read Secrets", path))
 				continue
 			}
@@ -54,7 +53,7 @@ func ConfigsFromSpec(ctx context.Context, specs []v1alpha1.Alert, src Sources) (
 				ref = &v1alpha1.SecretKeyRef{Name: ref.Name, Key: v1alpha1.DefaultAlertSecretKey}
 			}
 			var err error
-			if u, err = resolve(ctx, *ref); err != nil {
+			if u, err = src.Secret(ctx, *ref); err != nil {
 				errs = append(errs, fmt.Errorf("%s.urlSecretRef: %w", path, err))
 				continue
 			}
@@ -65,11 +64,14 @@ func ConfigsFromSpec(ctx context.Context, specs []v1alpha1.Alert, src Sources) (
 		}
 		cfg, err := NewConfig(s.Name, string(s.Provider), u, string(s.Severity), timeout)
 		if err != nil {
+			// A bad URL read from elsewhere is blamed on the field that
+			// named the place, never shown.
 			var ce *ConfigError
+			isURL := errors.As(err, &ce) && ce.Field == "url"
 			switch {
-			case errors.As(err, &ce) && ce.Field == "url" && s.URLSecretRef != nil:
+			case isURL && s.URLSecretRef != nil:
 				errs = append(errs, fmt.Errorf("%s.urlSecretRef: the Secret's value: %s", path, ce.Message))
-			case errors.As(err, &ce) && ce.Field == "url" && s.URLFromEnv != "":
+			case isURL && s.URLFromEnv != "":
 				errs = append(errs, fmt.Errorf("%s.urlFromEnv: %s's value: %s", path, s.URLFromEnv, ce.Message))
 			default:
 				errs = append(errs, fmt.Errorf("%s.%w", path, err))
