@@ -169,7 +169,7 @@ func TestClusterDashboard(t *testing.T) {
 		if v.Health == dashboard.HealthHealthy && strings.Contains(v.HealthReason, "success") {
 			t.Errorf("health %s (%s) from no data", v.Health, v.HealthReason)
 		}
-		if !strings.Contains(own.Output(), "no metrics for the charts") {
+		if !own.OutputHas("no metrics for the charts", 5*time.Second) {
 			t.Errorf("the failure is not logged:\n%s", own.Output())
 		}
 	})

@@ -27,6 +27,22 @@ type Dashboard struct {
 // Output is what the process printed so far, stdout and stderr.
 func (d *Dashboard) Output() string { return d.out.String() }
 
+// OutputHas waits up to within for the process to print want. Its stderr
+// reaches the buffer through a pipe copied by another goroutine, so a line
+// logged before an answer may arrive after it.
+func (d *Dashboard) OutputHas(want string, within time.Duration) bool {
+	deadline := time.Now().Add(within)
+	for {
+		if strings.Contains(d.out.String(), want) {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 type lockedBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
