@@ -123,7 +123,10 @@ func (m *mesh) followWeights(ctx context.Context) {
 func (m *mesh) send(ctx context.Context, rate int) {
 	tick := time.NewTicker(time.Second / time.Duration(rate))
 	defer tick.Stop()
-	hc := &http.Client{Timeout: 5 * time.Second}
+	// Slow versions keep hundreds of requests in flight; idle connections
+	// are kept for them rather than redialled.
+	hc := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 1024}}
+	defer hc.CloseIdleConnections()
 	var n int64
 	for {
 		select {

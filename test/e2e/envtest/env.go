@@ -6,9 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -17,7 +19,14 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	crenvtest "sigs.k8s.io/controller-runtime/pkg/envtest"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 )
+
+// quietControllerRuntime gives controller-runtime's global logger a sink
+// once. Without one, envtest's CRD installer prints a stack trace warning
+// whenever it logs after 30 s, which a loaded machine reaches; what it
+// would log (CRDs created) Start reports itself.
+var quietControllerRuntime = sync.OnceFunc(func() { ctrllog.SetLogger(logr.Discard()) })
 
 // Env is a running kube-apiserver + etcd with the router CRDs installed.
 // It is stopped when the test that started it ends.
@@ -106,6 +115,7 @@ func Start(t testing.TB, opts ...Option) *Env {
 	}
 	te.CRDInstallOptions.MaxTime = o.startTimeout
 
+	quietControllerRuntime()
 	began := time.Now()
 	cfg, err := te.Start()
 	if err != nil {
