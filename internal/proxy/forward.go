@@ -37,12 +37,14 @@ var exchanges = sync.Pool{New: func() any {
 	return ex
 }}
 
-// got1xx relays an informational response (100 Continue, 103 Early Hints)
-// to the client as it arrives, unless the round trip is already over.
+// got1xx relays an informational response (103 Early Hints) to the
+// client as it arrives, unless the round trip is already over. A 100
+// Continue is not relayed: the client's was sent by the front server when
+// the body was first read, and the upstream was not asked for one.
 func (ex *exchange) got1xx(code int, header textproto.MIMEHeader) error {
 	ex.mu.Lock()
 	defer ex.mu.Unlock()
-	if ex.done {
+	if ex.done || code == http.StatusContinue {
 		return nil
 	}
 	h := ex.w.Header()

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -261,5 +262,43 @@ func TestUpstreamBreaksMidBody(t *testing.T) {
 	}
 	if s := p.Stats().Canary; s.Requests != 1 || s.Errors != 1 {
 		t.Errorf("canary Requests=%d Errors=%d, want 1, 1", s.Requests, s.Errors)
+	}
+}
+
+// TestOneContinue sends a POST with Expect: 100-continue and reads every
+// response to it. The front server answers the Expect when the proxy reads
+// the body; the upstream must not be asked again, and a 100 it sends on its
+// own must not reach the client as a second one.
+func TestOneContinue(t *testing.T) {
+	tests := map[string]struct {
+		unasked100 bool // the upstream writes a 100 without being asked
+	}{
+		"a plain upstream":          {},
+		"an upstream sending a 100": {unasked100: true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			var sawExpect atomic.Bool
+			up := backend(t, "stable", func(w http.ResponseWriter, r *http.Request) {
+				sawExpect.Store(r.Header.Get("Expect") != "")
+				if tc.unasked100 {
+					w.WriteHeader(http.StatusContinue)
+				}
+				body, _ := io.ReadAll(r.Body)
+				_, _ = io.WriteString(w, "got "+string(body))
+			})
+			p := newTestProxy(t, up.URL, "", 0)
+			for _, fe := range map[string]*frontend{"own server": front(t, p), "net/http server": frontStd(t, p)} {
+				conn, br := dialRaw(t, fe.Addr)
+				if _, err := io.WriteString(conn, "POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\nhi"); err != nil {
+					t.Fatal(err)
+				}
+				checkResponse(t, br, 0, expect{code: http.StatusContinue})
+				checkResponse(t, br, 1, expect{code: http.StatusOK, body: "got hi"})
+				if sawExpect.Load() {
+					t.Error("the upstream was sent Expect")
+				}
+			}
+		})
 	}
 }

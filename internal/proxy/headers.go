@@ -48,7 +48,10 @@ func outboundHeader(r *http.Request, trustXFF bool) http.Header {
 	in := r.Header
 	out := make(http.Header, len(in)+3)
 	for k, vv := range in {
-		if isHopHeader(k) || isForwardedHeader(k) {
+		if isHopHeader(k) || isForwardedHeader(k) || k == "Expect" {
+			// Expect: 100-continue is answered by the front server when the
+			// body is first read; passed on, the upstream's own 100 would
+			// reach the client as a second one (nginx drops it too).
 			continue
 		}
 		out[k] = vv
