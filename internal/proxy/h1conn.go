@@ -145,9 +145,14 @@ func (c *h1conn) next() step {
 		return stepEnd
 	}
 	var rt *compiledRoute
-	// A body is forwarded here only when all of it came with the head;
-	// otherwise net/http reads it, as it reads everything else odd.
-	if n > 0 && parseRequest(string(c.buf[c.r:c.r+n]), &c.req) && c.req.bodyLen <= c.w-c.r-n {
+	// A plain body (one Content-Length, at most maxH1Body) is read whole
+	// before the request is forwarded; anything odder is net/http's.
+	if n > 0 && parseRequest(string(c.buf[c.r:c.r+n]), &c.req) {
+		if err := c.readBody(n); errors.Is(err, errWait) {
+			return stepWait
+		} else if err != nil {
+			return stepEnd
+		}
 		if rt = p.route.Load(); rt != nil && !rt.pooled {
 			rt = nil
 		}
@@ -210,6 +215,41 @@ func (c *h1conn) readHead() (int, error) {
 			return 0, err
 		}
 	}
+}
+
+// readBody reads until the body of the request whose head is buf[r:r+n]
+// is buffered after it, growing the buffer to hold both. Clients often send
+// a body in its own segment after the head; this keeps their connection on
+// the own server. The body counts as part of the head for the timeout: it
+// must come within the read-header timeout, and the connection is not idle
+// while it is awaited (Shutdown waits for it).
+func (c *h1conn) readBody(n int) error {
+	need := n + c.req.bodyLen
+	if c.w-c.r >= need {
+		return nil
+	}
+	if !c.startHead() {
+		return net.ErrClosed
+	}
+	if c.r+need > len(c.buf) {
+		if c.r > 0 {
+			c.w = copy(c.buf, c.buf[c.r:c.w])
+			c.r = 0
+		}
+		if need > len(c.buf) {
+			grown := make([]byte, need)
+			copy(grown, c.buf[:c.w])
+			c.buf = grown
+		}
+	}
+	for c.w-c.r < need {
+		m, err := c.read(c.buf[c.w:])
+		c.w += m
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // startHead moves an idle or new connection to phaseHead: the head must

@@ -1,10 +1,14 @@
 package proxy
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -107,23 +111,117 @@ func TestOwnServerCloseDoesNotWaitForInFlight(t *testing.T) {
 	}
 }
 
-// TestOwnServerBodyNotYetHere: a request whose body has not all come with
-// its head is handed to net/http, with the bytes already read, and net/http
-// reads the rest: the own server never waits for a body.
-func TestOwnServerBodyNotYetHere(t *testing.T) {
-	p := newTestProxy(t, echoBackend(t, &pathLog{}), "", 0)
-	fe := front(t, p)
-	conn, br := dialRaw(t, fe.Addr)
-	const head = "GET /g HTTP/1.1\r\nHost: h\r\n\r\nPOST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhe"
-	if _, err := io.WriteString(conn, head); err != nil {
-		t.Fatal(err)
+// TestOwnServerLateBody: a body that comes after its head, in its own
+// segments, is awaited and forwarded by the own server, and the connection
+// stays there; only a body over maxH1Body goes to net/http.
+func TestOwnServerLateBody(t *testing.T) {
+	big := strings.Repeat("b", maxH1Body)
+	tests := map[string]struct {
+		pieces   []string
+		want     []expect
+		handoffs uint64
+	}{
+		"a body in its own write": {
+			pieces: []string{"POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\n", "hello", "GET /g HTTP/1.1\r\nHost: h\r\n\r\n"},
+			want:   []expect{{code: 200, body: "POST /p hello"}, {code: 200, body: "GET /g "}},
+		},
+		"after a GET, part of the body with the head": {
+			pieces: []string{"GET /g HTTP/1.1\r\nHost: h\r\n\r\nPOST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhe", "l", "lo"},
+			want:   []expect{{code: 200, body: "GET /g "}, {code: 200, body: "POST /p hello"}},
+		},
+		"the largest body, in pieces, growing the buffer": {
+			pieces: append([]string{"PUT /u HTTP/1.1\r\nHost: h\r\nContent-Length: " + strconv.Itoa(maxH1Body) + "\r\n\r\n"},
+				slices.Collect(chunks(big+"GET /g HTTP/1.1\r\nHost: h\r\n\r\n", 1000))...),
+			want: []expect{{code: 200, body: "PUT /u " + big}, {code: 200, body: "GET /g "}},
+		},
+		"a body over the limit is net/http's": {
+			pieces:   []string{"POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: " + strconv.Itoa(maxH1Body+1) + "\r\n\r\n", big, "!"},
+			want:     []expect{{code: 200, body: "POST /p " + big + "!"}},
+			handoffs: 1,
+		},
 	}
-	if !waitFor(3*time.Second, func() bool { return fe.srv.handoffs.Load() == 1 }) {
-		t.Fatal("the POST was not handed to net/http while its body was missing")
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			p := newTestProxy(t, echoBackend(t, &pathLog{}), "", 0)
+			fe := front(t, p)
+			conn, br := dialRaw(t, fe.Addr)
+			go func() {
+				for _, piece := range tc.pieces {
+					if _, err := io.WriteString(conn, piece); err != nil {
+						return
+					}
+					time.Sleep(5 * time.Millisecond)
+				}
+			}()
+			for i, want := range tc.want {
+				checkResponse(t, br, i, want)
+			}
+			if got := fe.srv.handoffs.Load(); got != tc.handoffs {
+				t.Errorf("%d connections handed to net/http, want %d", got, tc.handoffs)
+			}
+		})
 	}
-	if _, err := io.WriteString(conn, "llo"); err != nil {
+}
+
+// chunks yields s in pieces of n bytes.
+func chunks(s string, n int) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for len(s) > 0 {
+			k := min(n, len(s))
+			if !yield(s[:k]) {
+				return
+			}
+			s = s[k:]
+		}
+	}
+}
+
+// TestOwnServerShutdownAwaitsABody: a connection waiting for the rest of a
+// body is not idle; Shutdown lets the request finish.
+func TestOwnServerShutdownAwaitsABody(t *testing.T) {
+	seen := &pathLog{}
+	p := newTestProxy(t, echoBackend(t, seen), "", 0)
+	srv := p.NewServer()
+	ln, served := serveOn(t, srv)
+	conn, br := dialRaw(t, ln.Addr().String())
+	if _, err := io.WriteString(conn, "GET /g HTTP/1.1\r\nHost: h\r\n\r\n"); err != nil {
 		t.Fatal(err)
 	}
 	checkResponse(t, br, 0, expect{code: 200, body: "GET /g "})
-	checkResponse(t, br, 1, expect{code: 200, body: "POST /p hello"})
+	if _, err := io.WriteString(conn, "POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhe"); err != nil {
+		t.Fatal(err)
+	}
+	if !waitFor(3*time.Second, func() bool { return phaseOf(onlyConn(t, srv).state.Load()) == phaseHead }) {
+		t.Fatalf("phase %d with half a request read; want %d (reading a request), which Shutdown waits for",
+			phaseOf(onlyConn(t, srv).state.Load()), phaseHead)
+	}
+	shut := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		shut <- srv.Shutdown(ctx)
+	}()
+	time.Sleep(50 * time.Millisecond) // Shutdown has closed what is idle
+	if _, err := io.WriteString(conn, "llo"); err != nil {
+		t.Fatal(err)
+	}
+	checkResponse(t, br, 1, expect{code: 200, body: "POST /p hello", close: true})
+	if err := <-shut; err != nil {
+		t.Errorf("Shutdown: %v", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		t.Errorf("Serve: %v", err)
+	}
+	p.CloseIdleConnections()
+}
+
+// onlyConn is the server's one own connection.
+func onlyConn(t *testing.T, s *Server) *h1conn {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		return c
+	}
+	return &h1conn{}
 }

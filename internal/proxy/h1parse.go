@@ -34,9 +34,8 @@ type h1req struct {
 	replayable bool // safe to send twice: a bodiless method, or an Idempotency-Key
 }
 
-// maxH1Body bounds the bodies the own server forwards itself; it only
-// does so when the whole body came with the head (next, h1conn.go), so the
-// read buffer bounds them too.
+// maxH1Body bounds the bodies the own server forwards itself; it reads each
+// whole into the read buffer before forwarding it (readBody, h1conn.go).
 const maxH1Body = maxHeadBuffer
 
 // hfield is one header field: the name as sent, the value without

@@ -301,6 +301,7 @@ func TestOwnServerTimeouts(t *testing.T) {
 		"nothing":                   {send: "", min: 150 * time.Millisecond, max: 2 * time.Second},
 		"idle after a response":     {send: "GET / HTTP/1.1\r\nHost: h\r\n\r\n", min: 350 * time.Millisecond, max: 2 * time.Second},
 		"half a head after another": {send: "GET / HTTP/1.1\r\nHost: h\r\n\r\nGET / HTTP/1.1\r\n", min: 150 * time.Millisecond, max: 2 * time.Second},
+		"half a body":               {send: "POST /half HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhe", min: 150 * time.Millisecond, max: 2 * time.Second},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
