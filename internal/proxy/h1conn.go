@@ -237,7 +237,9 @@ func (c *h1conn) readBody(n int) error {
 			c.r = 0
 		}
 		if need > len(c.buf) {
-			grown := make([]byte, need)
+			// With room to spare: a read that fills the buffer is followed
+			// by another (h1loop_unix.go), which would find nothing.
+			grown := make([]byte, need+inBufferSize)
 			copy(grown, c.buf[:c.w])
 			c.buf = grown
 		}
