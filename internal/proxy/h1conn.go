@@ -33,6 +33,8 @@ type h1conn struct {
 	resp    upResp
 	watch   watch
 	handed  bool // the connection went to net/http
+	big     *[]byte // a body buffer from bodyBufPool, while buf is it
+	bigNext bool    // the last request needed big: read the next into one
 	loop    clientLoop
 }
 
@@ -60,6 +62,16 @@ const (
 	outBufferSize = 4 << 10
 )
 
+// bodyBufSize holds the largest head and body the own server reads whole,
+// with a read buffer's room to spare: a read that fills the buffer is
+// followed by another (h1loop_unix.go), which would find nothing.
+const bodyBufSize = maxHeadBuffer + maxH1Body + inBufferSize
+
+// bodyBufPool lends a request whose body does not fit the read buffer a
+// larger one, until its connection is next idle: an idle connection holds
+// its small buffer only, as nginx frees its body buffer after each request.
+var bodyBufPool = sync.Pool{New: func() any { b := make([]byte, bodyBufSize); return &b }}
+
 // connBufs are a connection's buffers, pooled between connections.
 type connBufs struct{ in, out []byte }
 
@@ -84,6 +96,7 @@ func (c *h1conn) release() {
 	if c.bufs == nil {
 		return
 	}
+	c.returnBig()
 	if len(c.buf) == inBufferSize {
 		c.bufs.in = c.buf
 	}
@@ -172,6 +185,8 @@ func (c *h1conn) next() step {
 	}
 	if c.r == c.w {
 		c.r, c.w = 0, 0
+		c.bigNext = c.big != nil
+		c.putBig()
 		if !c.to(phaseIdle, c.s.now()+int64(c.s.idleTimeout)) {
 			return stepEnd
 		}
@@ -209,8 +224,16 @@ func (c *h1conn) readHead() (int, error) {
 				return 0, nil
 			}
 		}
+		if c.w == 0 && c.bigNext && c.big == nil {
+			// A client that sent one large body likely sends another:
+			// reading it into the small buffer first would cost a read.
+			c.borrowBig()
+		}
 		n, err := c.read(c.buf[c.w:])
 		c.w += n
+		if c.w == 0 {
+			c.putBig() // nothing came: wait with the small buffer only
+		}
 		if err != nil {
 			return 0, err
 		}
@@ -237,11 +260,9 @@ func (c *h1conn) readBody(n int) error {
 			c.r = 0
 		}
 		if need > len(c.buf) {
-			// With room to spare: a read that fills the buffer is followed
-			// by another (h1loop_unix.go), which would find nothing.
-			grown := make([]byte, need+inBufferSize)
-			copy(grown, c.buf[:c.w])
-			c.buf = grown
+			small := c.buf[:c.w]
+			c.borrowBig()
+			c.w = copy(c.buf, small)
 		}
 	}
 	for c.w-c.r < need {
@@ -252,6 +273,33 @@ func (c *h1conn) readBody(n int) error {
 		}
 	}
 	return nil
+}
+
+// borrowBig makes buf a body buffer from the pool; what buf held is not
+// copied.
+func (c *h1conn) borrowBig() {
+	c.big = bodyBufPool.Get().(*[]byte)
+	c.buf = *c.big
+	c.s.bigLent.Add(1)
+}
+
+// returnBig gives a borrowed body buffer back; buf must not be used until
+// it is set again.
+func (c *h1conn) returnBig() {
+	if c.big != nil {
+		bodyBufPool.Put(c.big)
+		c.big = nil
+		c.s.bigLent.Add(-1)
+	}
+}
+
+// putBig goes back from a borrowed body buffer, which holds nothing
+// (r == w == 0), to the connection's own small one.
+func (c *h1conn) putBig() {
+	if c.big != nil {
+		c.returnBig()
+		c.buf = c.bufs.in
+	}
 }
 
 // startHead moves an idle or new connection to phaseHead: the head must

@@ -225,3 +225,24 @@ func onlyConn(t *testing.T, s *Server) *h1conn {
 	}
 	return &h1conn{}
 }
+
+// TestOwnServerIdleKeepsASmallBuffer: the buffer lent for a large body goes
+// back once the connection waits for its next request.
+func TestOwnServerIdleKeepsASmallBuffer(t *testing.T) {
+	p := newTestProxy(t, echoBackend(t, &pathLog{}), "", 0)
+	fe := front(t, p)
+	conn, br := dialRaw(t, fe.Addr)
+	body := strings.Repeat("x", 8<<10)
+	for i := range 3 {
+		if _, err := io.WriteString(conn, "POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 8192\r\n\r\n"+body); err != nil {
+			t.Fatal(err)
+		}
+		checkResponse(t, br, i, expect{code: 200, body: "POST /p " + body})
+	}
+	if !waitFor(3*time.Second, func() bool { return fe.srv.bigLent.Load() == 0 }) {
+		t.Fatalf("%d body buffers still lent with the connection idle", fe.srv.bigLent.Load())
+	}
+	if n := fe.srv.handoffs.Load(); n != 0 {
+		t.Errorf("%d handoffs", n)
+	}
+}

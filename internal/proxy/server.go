@@ -46,6 +46,7 @@ type Server struct {
 
 	shutting  atomic.Bool
 	handoffs  atomic.Uint64 // connections handed to std, for tests
+	bigLent   atomic.Int64  // body buffers lent to connections, for tests
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
 	conns     map[*h1conn]struct{}
