@@ -32,7 +32,7 @@ type h1conn struct {
 	req     h1req
 	resp    upResp
 	watch   watch
-	handed  bool // the connection went to net/http
+	handed  bool    // the connection went to net/http
 	big     *[]byte // a body buffer from bodyBufPool, while buf is it
 	bigNext bool    // the last request needed big: read the next into one
 	loop    clientLoop
