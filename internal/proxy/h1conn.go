@@ -35,6 +35,7 @@ type h1conn struct {
 	handed  bool    // the connection went to net/http
 	big     *[]byte // a body buffer from bodyBufPool, while buf is it
 	bigNext bool    // the last request needed big: read the next into one
+	wire    int     // the body's length in buf, as sent (chunked: encoded)
 	loop    clientLoop
 }
 
@@ -158,16 +159,20 @@ func (c *h1conn) next() step {
 		return stepEnd
 	}
 	var rt *compiledRoute
-	// A plain body (one Content-Length, at most maxH1Body) is read whole
-	// before the request is forwarded; anything odder is net/http's.
+	// A plain body (one Content-Length or plain chunks, at most maxH1Body)
+	// is read whole before the request is forwarded; anything odder is
+	// net/http's.
 	if n > 0 && parseRequest(string(c.buf[c.r:c.r+n]), &c.req) {
-		if err := c.readBody(n); errors.Is(err, errWait) {
+		ours, err := c.readBody(n)
+		switch {
+		case errors.Is(err, errWait):
 			return stepWait
-		} else if err != nil {
+		case err != nil:
 			return stepEnd
-		}
-		if rt = p.route.Load(); rt != nil && !rt.pooled {
-			rt = nil
+		case ours:
+			if rt = p.route.Load(); rt != nil && !rt.pooled {
+				rt = nil
+			}
 		}
 	}
 	if rt == nil {
@@ -179,7 +184,7 @@ func (c *h1conn) next() step {
 	c.r += n
 	v := p.avoidEjected(rt, rt.pick(&c.req, &p.split))
 	ok := c.forward(rt, v)
-	c.r += c.req.bodyLen // forward sent buf[r:r+bodyLen] as the body
+	c.r += c.wire // forward sent buf[r:r+bodyLen] as the body
 	if !ok || c.s.shutting.Load() {
 		return stepEnd
 	}
@@ -240,14 +245,39 @@ func (c *h1conn) readHead() (int, error) {
 	}
 }
 
-// readBody reads until the body of the request whose head is buf[r:r+n]
-// is buffered after it, growing the buffer to hold both. Clients often send
-// a body in its own segment after the head; this keeps their connection on
-// the own server. The body counts as part of the head for the timeout: it
+// readBody reads the body of the request whose head is buf[r:r+n] into
+// the buffer after it, and reports whether the own server forwards it:
+// false leaves it, and the bytes read, to net/http. Clients often send a
+// body in its own segment after the head; reading it keeps their
+// connection here. The body counts as part of the head for the timeout: it
 // must come within the read-header timeout, and the connection is not idle
 // while it is awaited (Shutdown waits for it).
-func (c *h1conn) readBody(n int) error {
-	need := n + c.req.bodyLen
+func (c *h1conn) readBody(n int) (bool, error) {
+	if !c.req.chunked {
+		c.wire = c.req.bodyLen
+		return true, c.readUntil(n + c.req.bodyLen)
+	}
+	for {
+		st, _, wire := scanChunked(c.buf[c.r+n : c.w])
+		switch st {
+		case chunkRefused:
+			return false, nil
+		case chunkComplete:
+			c.req.bodyLen, c.wire = decodeChunked(c.buf[c.r+n:c.r+n+wire]), wire
+			return true, nil
+		}
+		if c.r+n+bodyBufSize/2 < c.w {
+			return false, nil // too much encoding for the buffer; net/http reads it
+		}
+		if err := c.readUntil(c.w - c.r + 1); err != nil {
+			return false, err
+		}
+	}
+}
+
+// readUntil reads until buf[r:] holds need bytes, which bodyBufSize must
+// bound, borrowing a large buffer when the connection's is too small.
+func (c *h1conn) readUntil(need int) error {
 	if c.w-c.r >= need {
 		return nil
 	}

@@ -275,6 +275,9 @@ func writeH1Request(bw wireWriter, r *h1req, t *target, ip string, trustXFF bool
 	}
 	w.header("X-Forwarded-Host", r.host)
 	w.header("X-Forwarded-Proto", "http")
+	if r.chunked { // read whole and decoded: sent with its length
+		w.header("Content-Length", strconv.Itoa(r.bodyLen))
+	}
 	w.str("\r\n")
 }
 

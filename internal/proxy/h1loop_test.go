@@ -134,6 +134,20 @@ func TestOwnServerLateBody(t *testing.T) {
 				slices.Collect(chunks(big+"GET /g HTTP/1.1\r\nHost: h\r\n\r\n", 1000))...),
 			want: []expect{{code: 200, body: "PUT /u " + big}, {code: 200, body: "GET /g "}},
 		},
+		"a chunked body, chunk by chunk": {
+			pieces: []string{"POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n", "3\r", "\nabc\r\n", "2\r\nde\r\n", "0\r\n", "\r", "\nGET /g HTTP/1.1\r\nHost: h\r\n\r\n"},
+			want:   []expect{{code: 200, body: "POST /c abcde"}, {code: 200, body: "GET /g "}},
+		},
+		"the largest chunked body, in pieces": {
+			pieces: append([]string{"POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"},
+				slices.Collect(chunks("2000\r\n"+big[:8192]+"\r\n2000\r\n"+big[:8192]+"\r\n0\r\n\r\n", 1000))...),
+			want: []expect{{code: 200, body: "POST /c " + big}},
+		},
+		"a chunked body over the limit is net/http's": {
+			pieces:   []string{"POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n", "2000\r\n" + big[:8192] + "\r\n", "2001\r\n" + big[:8192] + "!\r\n", "0\r\n\r\n"},
+			want:     []expect{{code: 200, body: "POST /c " + big + "!"}},
+			handoffs: 1,
+		},
 		"a body over the limit is net/http's": {
 			pieces:   []string{"POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: " + strconv.Itoa(maxH1Body+1) + "\r\n\r\n", big, "!"},
 			want:     []expect{{code: 200, body: "POST /p " + big + "!"}},
@@ -241,6 +255,43 @@ func TestOwnServerIdleKeepsASmallBuffer(t *testing.T) {
 	}
 	if !waitFor(3*time.Second, func() bool { return fe.srv.bigLent.Load() == 0 }) {
 		t.Fatalf("%d body buffers still lent with the connection idle", fe.srv.bigLent.Load())
+	}
+	if n := fe.srv.handoffs.Load(); n != 0 {
+		t.Errorf("%d handoffs", n)
+	}
+}
+
+// TestOwnServerChunkedFromAGoClient: Go's client sends a body of unknown
+// length chunked; the own server reads it whole and the upstream gets it
+// with its length.
+func TestOwnServerChunkedFromAGoClient(t *testing.T) {
+	type seen struct {
+		length int64
+		te     []string
+		body   string
+	}
+	got := make(chan seen, 1)
+	up := backend(t, "stable", func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- seen{r.ContentLength, r.TransferEncoding, string(b)}
+	})
+	p := newTestProxy(t, up.URL, "", 0)
+	fe := front(t, p)
+	pr, pw := io.Pipe()
+	go func() {
+		for _, s := range []string{"one ", "two ", "three"} {
+			_, _ = io.WriteString(pw, s)
+			time.Sleep(5 * time.Millisecond)
+		}
+		_ = pw.Close()
+	}()
+	res, err := http.Post(fe.URL+"/upload", "text/plain", pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = res.Body.Close()
+	if s := <-got; res.StatusCode != 200 || s.length != 13 || s.te != nil || s.body != "one two three" {
+		t.Errorf("status %d; upstream saw length %d, transfer encoding %q, body %q; want 13, none, %q", res.StatusCode, s.length, s.te, s.body, "one two three")
 	}
 	if n := fe.srv.handoffs.Load(); n != 0 {
 		t.Errorf("%d handoffs", n)

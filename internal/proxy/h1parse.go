@@ -5,9 +5,10 @@ import "strings"
 // The request parser of the proxy's own HTTP/1.1 server (server.go). It
 // accepts only what the hot path forwards — a bodiless GET, HEAD, OPTIONS
 // or TRACE, or a POST, PUT, PATCH or DELETE whose body is framed by one
-// plain decimal Content-Length, with an origin-form target and plain, valid
-// header fields — and is stricter than net/http everywhere: anything else,
-// odd or merely rare (a body on GET, Transfer-Encoding, Upgrade, Expect, a
+// plain decimal Content-Length or by "Transfer-Encoding: chunked" alone,
+// with an origin-form target and plain, valid header fields — and is
+// stricter than net/http everywhere: anything else, odd or merely rare (a
+// body on GET, other transfer codings, both framings, Upgrade, Expect, a
 // duplicate Host or Content-Length, a signed or listed length, obs-fold,
 // bare LF, bytes outside visible ASCII, an absolute or asterisk target,
 // HTTP/2's preface), makes parseRequest return false, and the connection
@@ -30,7 +31,8 @@ type h1req struct {
 	fields     []hfield
 	hasConn    bool // a Connection field is present
 	wantClose  bool // the client asked to close after this request
-	bodyLen    int  // Content-Length; only POST, PUT, PATCH and DELETE have a body
+	bodyLen    int  // Content-Length, or a chunked body's decoded length once read
+	chunked    bool // the body is chunked (h1chunked.go)
 	replayable bool // safe to send twice: a bodiless method, or an Idempotency-Key
 }
 
@@ -80,7 +82,8 @@ const (
 	fieldHost
 	fieldContentLength
 	fieldConnection
-	fieldRefused // makes the request ineligible: Transfer-Encoding, Upgrade, Expect
+	fieldTransferEncoding
+	fieldRefused // makes the request ineligible: Upgrade, Expect
 )
 
 func kindOf(name string) fieldKind {
@@ -107,7 +110,7 @@ func kindOf(name string) fieldKind {
 		}
 	case 17:
 		if strings.EqualFold(name, "Transfer-Encoding") {
-			return fieldRefused
+			return fieldTransferEncoding
 		}
 	}
 	return fieldOther
@@ -117,7 +120,7 @@ func kindOf(name string) fieldKind {
 // line, into r. It returns false when the request is not one the hot path
 // serves; r is then undefined.
 func parseRequest(head string, r *h1req) bool {
-	r.head, r.fields, r.hasConn, r.host, r.bodyLen = head, r.fields[:0], false, "", 0
+	r.head, r.fields, r.hasConn, r.host, r.bodyLen, r.chunked = head, r.fields[:0], false, "", 0, false
 	line, rest, ok := strings.Cut(head, "\r\n")
 	if !ok || !parseRequestLine(line, r) {
 		return false
@@ -148,6 +151,11 @@ func parseRequest(head string, r *h1req) bool {
 				return false // a second length, or a body on GET, HEAD, OPTIONS or TRACE
 			}
 			hasLength, r.bodyLen = true, n
+		case fieldTransferEncoding:
+			if r.chunked || r.minor == 0 || !bodyMethod(r.method) || !strings.EqualFold(value, "chunked") {
+				return false // two, HTTP/1.0, a body on GET..., or another coding
+			}
+			r.chunked = true
 		case fieldConnection:
 			r.hasConn = true
 			for tok := range strings.SplitSeq(value, ",") {
@@ -163,7 +171,7 @@ func parseRequest(head string, r *h1req) bool {
 		}
 		r.fields = append(r.fields, hfield{name: name, value: value})
 	}
-	if rest != "" || (r.minor == 1 && !hasHost) {
+	if rest != "" || (r.minor == 1 && !hasHost) || (r.chunked && hasLength) {
 		return false
 	}
 	r.wantClose = closeTok || (r.minor == 0 && !keepTok)

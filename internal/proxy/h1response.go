@@ -136,13 +136,11 @@ func parseResponse(head string, isHead bool, u *upResp) bool {
 					keepTok = true
 				}
 			}
-		case fieldRefused:
-			if len(name) == len("Transfer-Encoding") {
-				if u.chunked || !strings.EqualFold(value, "chunked") {
-					return false
-				}
-				u.chunked = true
+		case fieldTransferEncoding:
+			if u.chunked || !strings.EqualFold(value, "chunked") {
+				return false
 			}
+			u.chunked = true
 		}
 		u.fields = append(u.fields, hfield{name: name, value: value})
 	}

@@ -158,9 +158,25 @@ func TestOwnServerRaw(t *testing.T) {
 			want:     []expect{{code: 100}, {code: 200, body: "POST /x hi"}},
 			handoffs: 1,
 		},
-		"GET after GET, then chunked POST": {
-			send:     "GET /g HTTP/1.1\r\n" + host + "\r\nPOST /p HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
-			want:     []expect{{code: 200, body: "GET /g "}, {code: 200, body: "POST /p abc"}},
+		"GET after GET, then chunked POST, then GET": {
+			send: "GET /g HTTP/1.1\r\n" + host + "\r\nPOST /p HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n" +
+				"GET /h HTTP/1.1\r\n" + host + "\r\n",
+			want: []expect{{code: 200, body: "GET /g "}, {code: 200, body: "POST /p abcde"}, {code: 200, body: "GET /h "}},
+		},
+		"chunked with an extension on net/http": {
+			send:     "POST /p HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n3;x=1\r\nabc\r\n0\r\n\r\n",
+			want:     []expect{{code: 200, body: "POST /p abc"}},
+			handoffs: 1,
+		},
+		"chunked with a trailer on net/http": {
+			send:     "POST /p HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-T: 1\r\n\r\n",
+			want:     []expect{{code: 200, body: "POST /p abc"}},
+			handoffs: 1,
+		},
+		"gzip, chunked on net/http": {
+			send:     "POST /p HTTP/1.1\r\n" + host + "Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+			want:     []expect{{code: 501, close: true}},
+			closed:   true,
 			handoffs: 1,
 		},
 		"malformed: space in a name": {

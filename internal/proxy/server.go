@@ -27,15 +27,14 @@ const shutdownNewConnGrace = 5 * time.Second
 
 // Server serves a Proxy over HTTP/1.1 and HTTP/2 cleartext. Nearly all
 // traffic — bodiless GET, HEAD, OPTIONS and TRACE, and POST, PUT, PATCH and
-// DELETE with a Content-Length body of up to 16 KiB, to plain-http
-// upstreams — is served by its own connection loop (h1conn.go), which costs
-// a fraction of net/http's server per request: no goroutine, context, map
-// or background read per request, and two allocations. Every other
-// connection is handed, at a request boundary, to an http.Server with h2c,
-// which then serves it to the end: chunked or larger bodies, upgrades,
-// HTTP/2, and anything odd (see h1parse.go). Both route, retry, eject and
-// count with the same code; a request that is not replayable is never sent
-// twice.
+// DELETE with a Content-Length or plainly chunked body of up to 16 KiB, to
+// plain-http upstreams — is served by its own connection loop (h1conn.go),
+// which costs a fraction of net/http's server per request: no goroutine,
+// context, map or background read per request, and two allocations. Every
+// other connection is handed, at a request boundary, to an http.Server with
+// h2c, which then serves it to the end: larger bodies, upgrades, HTTP/2,
+// and anything odd (see h1parse.go). Both route, retry, eject and count
+// with the same code; a request that is not replayable is never sent twice.
 type Server struct {
 	p                 *Proxy
 	std               *http.Server

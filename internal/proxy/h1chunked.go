@@ -1,0 +1,121 @@
+package proxy
+
+// Chunked request bodies on the own server. A client that does not know its
+// body's length up front (Go's http.Client with a plain io.Reader, Node's
+// http.request written in pieces) sends it chunked. Like nginx, which
+// buffers a request body before proxying it, the own server reads a small
+// chunked body whole and forwards it with a Content-Length: the upstream
+// sees one plain request, and the bytes on the wire are still exactly
+// those net/http would read as this request (FuzzH1Chunked checks it).
+//
+// Only the plainest form is read: hex sizes of at most maxChunkSizeDigits
+// digits, no chunk extensions, no trailer fields, CRLF line ends. Anything
+// else — or a body over maxH1Body — stays net/http's, as before.
+
+// maxChunkSizeDigits bounds a chunk-size line; maxH1Body needs four.
+const maxChunkSizeDigits = 8
+
+// chunkScan is what scanChunked found.
+type chunkScan int
+
+const (
+	chunkMore     chunkScan = iota // valid so far; more bytes are needed
+	chunkComplete                  // a whole body, last chunk and all
+	chunkRefused                   // not one the own server reads: net/http's
+)
+
+// scanChunked reads a chunked body at the start of b. When complete, body
+// is its decoded length and wire the length of its encoding in b.
+func scanChunked(b []byte) (st chunkScan, body, wire int) {
+	i := 0
+	for {
+		size, n, ok := chunkSize(b[i:])
+		switch {
+		case !ok:
+			return chunkRefused, 0, 0
+		case n == 0:
+			return chunkMore, 0, 0
+		}
+		i += n
+		if size == 0 {
+			// The last chunk: no trailer fields, just the final CRLF.
+			switch {
+			case len(b)-i < 2:
+				if len(b) > i && b[i] != '\r' {
+					return chunkRefused, 0, 0
+				}
+				return chunkMore, 0, 0
+			case b[i] != '\r' || b[i+1] != '\n':
+				return chunkRefused, 0, 0
+			}
+			return chunkComplete, body, i + 2
+		}
+		if body += size; body > maxH1Body {
+			return chunkRefused, 0, 0
+		}
+		if len(b)-i < size+2 {
+			if len(b)-i > size && b[i+size] != '\r' {
+				return chunkRefused, 0, 0
+			}
+			return chunkMore, 0, 0
+		}
+		if b[i+size] != '\r' || b[i+size+1] != '\n' {
+			return chunkRefused, 0, 0
+		}
+		i += size + 2
+	}
+}
+
+// chunkSize reads a chunk-size line, "1*HEXDIG CRLF", at the start of b: n
+// is its length with the CRLF, 0 while it is incomplete; ok is false for
+// anything else.
+func chunkSize(b []byte) (size, n int, ok bool) {
+	for i, ch := range b {
+		switch {
+		case ch == '\r':
+			if i == 0 {
+				return 0, 0, false
+			}
+			if i+1 == len(b) {
+				return 0, 0, true
+			}
+			return size, i + 2, b[i+1] == '\n'
+		case i == maxChunkSizeDigits:
+			return 0, 0, false
+		}
+		d, isHex := hexDigit(ch)
+		if !isHex {
+			return 0, 0, false
+		}
+		size = size<<4 | d
+	}
+	return 0, 0, true
+}
+
+func hexDigit(ch byte) (int, bool) {
+	switch {
+	case '0' <= ch && ch <= '9':
+		return int(ch - '0'), true
+	case 'a' <= ch && ch <= 'f':
+		return int(ch-'a') + 10, true
+	case 'A' <= ch && ch <= 'F':
+		return int(ch-'A') + 10, true
+	}
+	return 0, false
+}
+
+// decodeChunked moves the data of the complete chunked body that
+// scanChunked accepted at the start of b to the start of b, and returns
+// its length. The encoding is overwritten.
+func decodeChunked(b []byte) int {
+	i, out := 0, 0
+	for {
+		size, n, _ := chunkSize(b[i:])
+		i += n
+		if size == 0 {
+			return out
+		}
+		out += copy(b[out:], b[i:i+size])
+		i += size + 2
+	}
+}
