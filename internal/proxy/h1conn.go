@@ -159,20 +159,25 @@ func (c *h1conn) next() step {
 		return stepEnd
 	}
 	var rt *compiledRoute
+	if n > 0 && parseRequest(string(c.buf[c.r:c.r+n]), &c.req) {
+		if rt = p.route.Load(); rt != nil && !rt.pooled {
+			rt = nil
+		}
+	}
 	// A plain body (one Content-Length or plain chunks, at most maxH1Body)
 	// is read whole before the request is forwarded; anything odder is
-	// net/http's.
-	if n > 0 && parseRequest(string(c.buf[c.r:c.r+n]), &c.req) {
+	// net/http's. Only a request the own server forwards is read: reading
+	// a chunked body decodes it in place, and what is handed to net/http
+	// must be the bytes as sent.
+	if rt != nil {
 		ours, err := c.readBody(n)
 		switch {
 		case errors.Is(err, errWait):
 			return stepWait
 		case err != nil:
 			return stepEnd
-		case ours:
-			if rt = p.route.Load(); rt != nil && !rt.pooled {
-				rt = nil
-			}
+		case !ours:
+			rt = nil
 		}
 	}
 	if rt == nil {

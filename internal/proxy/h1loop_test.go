@@ -297,3 +297,22 @@ func TestOwnServerChunkedFromAGoClient(t *testing.T) {
 		t.Errorf("%d handoffs", n)
 	}
 }
+
+// TestOwnServerNoRouteKeepsTheBytes: a request the own server does not
+// forward (here: no route yet) reaches net/http as sent, chunked body and
+// all, and the request after it too.
+func TestOwnServerNoRouteKeepsTheBytes(t *testing.T) {
+	p := New(Options{Logger: quietLogger()})
+	fe := front(t, p)
+	conn, br := dialRaw(t, fe.Addr)
+	if _, err := io.WriteString(conn, "POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"+
+		"GET /g HTTP/1.1\r\nHost: h\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		checkResponse(t, br, i, expect{code: http.StatusServiceUnavailable, body: "sluice proxy: no route configured yet\n"})
+	}
+	if n := fe.srv.handoffs.Load(); n != 1 {
+		t.Errorf("%d handoffs, want 1", n)
+	}
+}
