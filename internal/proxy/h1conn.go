@@ -213,6 +213,8 @@ func (c *h1conn) readHead() (int, error) {
 	c.scanned = 0
 	for {
 		switch n := headEnd(c.buf[c.r:c.w], &c.scanned); {
+		case n > maxHeadBuffer:
+			return 0, nil // found in a lent body buffer, but over the limit
 		case n > 0:
 			return n, nil
 		case n < 0:

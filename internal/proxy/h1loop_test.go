@@ -316,3 +316,25 @@ func TestOwnServerNoRouteKeepsTheBytes(t *testing.T) {
 		t.Errorf("%d handoffs, want 1", n)
 	}
 }
+
+// TestOwnServerLongHeadAfterALargeBody: a connection whose last request
+// lent it the large buffer reads the next head into it; a head over
+// maxHeadBuffer there is still net/http's, answered, not cut off.
+func TestOwnServerLongHeadAfterALargeBody(t *testing.T) {
+	p := newTestProxy(t, echoBackend(t, &pathLog{}), "", 0)
+	fe := front(t, p)
+	conn, br := dialRaw(t, fe.Addr)
+	body := strings.Repeat("x", 8<<10)
+	if _, err := io.WriteString(conn, "POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 8192\r\n\r\n"+body); err != nil {
+		t.Fatal(err)
+	}
+	checkResponse(t, br, 0, expect{code: 200, body: "POST /p " + body})
+	long := "X-Long: " + strings.Repeat("l", maxHeadBuffer+14000) + "\r\n"
+	if _, err := io.WriteString(conn, "POST /q HTTP/1.1\r\nHost: h\r\n"+long+"Content-Length: 8192\r\n\r\n"+body); err != nil {
+		t.Fatal(err)
+	}
+	checkResponse(t, br, 1, expect{code: 200, body: "POST /q " + body})
+	if n := fe.srv.handoffs.Load(); n != 1 {
+		t.Errorf("%d handoffs, want 1", n)
+	}
+}
