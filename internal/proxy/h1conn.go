@@ -195,7 +195,7 @@ func (c *h1conn) next() step {
 	}
 	if c.r == c.w {
 		c.r, c.w = 0, 0
-		c.bigNext = c.big != nil
+		c.bigNext = n+c.wire > inBufferSize
 		c.putBig()
 		if !c.to(phaseIdle, c.s.now()+int64(c.s.idleTimeout)) {
 			return stepEnd
