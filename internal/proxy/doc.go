@@ -28,12 +28,13 @@
 // head into reused structures and forwards the fast path's requests over
 // the same pooled upstream connections, with no net/http server, context
 // or background read per request. It accepts only plain, unambiguous
-// requests, bodies framed by one Content-Length that came with their head
-// included; a connection with anything else (a chunked or late body, an
-// upgrade, HTTP/2, an odd or malformed head) is handed at that request's boundary, with the
-// bytes already read, to a net/http server that serves it from then on, so
-// net/http's strictness still guards every request the proxy does not
-// understand completely. On unix its sockets are read and written with raw
+// requests, with bodies of up to 16 KiB framed by one Content-Length or by
+// plain chunks, which it reads whole before forwarding (a chunked body is
+// sent on with its length, h1chunked.go); a connection with anything else
+// (a larger body, an upgrade, HTTP/2, an odd or malformed head) is handed
+// at that request's boundary, with the bytes already read, to a net/http
+// server that serves it from then on, so net/http's strictness still guards
+// every request the proxy does not understand completely. On unix its sockets are read and written with raw
 // system calls (rawio_unix.go), and each connection's loop runs inside one
 // read callback of its socket (h1loop_unix.go), so that after a short read
 // the next wait goes to the poller without a read that would find nothing:
