@@ -15,6 +15,11 @@ package proxy
 // maxChunkSizeDigits bounds a chunk-size line; maxH1Body needs four.
 const maxChunkSizeDigits = 8
 
+// maxChunkedWire bounds the encoding of a chunked body the own server
+// buffers: after the longest head it still fits a lent body buffer
+// (readBody reads one byte more than it has until the body is complete).
+const maxChunkedWire = bodyBufSize - maxHeadBuffer - 1
+
 // chunkScan is what scanChunked found.
 type chunkScan int
 

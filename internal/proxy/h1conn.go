@@ -273,7 +273,7 @@ func (c *h1conn) readBody(n int) (bool, error) {
 			c.req.bodyLen, c.wire = decodeChunked(c.buf[c.r+n:c.r+n+wire]), wire
 			return true, nil
 		}
-		if c.r+n+bodyBufSize/2 < c.w {
+		if c.w-c.r-n >= maxChunkedWire {
 			return false, nil // too much encoding for the buffer; net/http reads it
 		}
 		if err := c.readUntil(c.w - c.r + 1); err != nil {

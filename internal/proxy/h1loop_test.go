@@ -148,6 +148,11 @@ func TestOwnServerLateBody(t *testing.T) {
 			want:     []expect{{code: 200, body: "POST /c " + big + "!"}},
 			handoffs: 1,
 		},
+		"a small chunked body in too much encoding is net/http's": {
+			pieces:   append([]string{"POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"}, slices.Collect(chunks(strings.Repeat("1\r\nb\r\n", 7000)+"0\r\n\r\n", 6000))...),
+			want:     []expect{{code: 200, body: "POST /c " + big[:7000]}},
+			handoffs: 1,
+		},
 		"a body over the limit is net/http's": {
 			pieces:   []string{"POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: " + strconv.Itoa(maxH1Body+1) + "\r\n\r\n", big, "!"},
 			want:     []expect{{code: 200, body: "POST /p " + big + "!"}},
