@@ -56,6 +56,12 @@ type ReleaseStatus struct {
 	// +optional
 	StepCount int32 `json:"stepCount,omitempty"`
 
+	// StepsHash names the steps this status was made for. When the steps
+	// are edited mid-release the release starts again at step 1, so an
+	// index never points at a step it was not made for.
+	// +optional
+	StepsHash string `json:"stepsHash,omitempty"`
+
 	// StepStartedAt is when the current step began.
 	// +optional
 	StepStartedAt *metav1.Time `json:"stepStartedAt,omitempty"`
@@ -65,9 +71,11 @@ type ReleaseStatus struct {
 	// +optional
 	CanaryWeight int32 `json:"canaryWeight"`
 
-	// StableRevision and CanaryRevision identify the two versions.
+	// StableRevision is the revision serving users: the last promoted one
+	// (or the one found at the start). Traffic never goes to an older one.
 	// +optional
 	StableRevision string `json:"stableRevision,omitempty"`
+	// CanaryRevision is the revision under test, or the last one tested.
 	// +optional
 	CanaryRevision string `json:"canaryRevision,omitempty"`
 
@@ -190,4 +198,14 @@ type Decision struct {
 	// Warning marks decisions about failures.
 	// +optional
 	Warning bool `json:"warning,omitempty"`
+	// CanaryWeight is the canary weight after the decision, so charts draw
+	// the weight over time from the history alone.
+	// +optional
+	CanaryWeight int32 `json:"canaryWeight"`
+	// Step is the 1-based step the decision is about; 0 for none.
+	// +optional
+	Step int32 `json:"step,omitempty"`
+	// Revision is the canary revision the decision is about.
+	// +optional
+	Revision string `json:"revision,omitempty"`
 }

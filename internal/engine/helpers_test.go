@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"testing"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -25,8 +26,31 @@ func testPlan() Plan {
 			{Kind: StepPause},
 		},
 		Interval: 10 * time.Second, Threshold: 3, NoDataTimeout: 30 * time.Second,
-		HasChecks: true, PromoteBy: PromoteShiftToCanary,
+		HasChecks: true,
 	}
+}
+
+// withHash is a plan with its steps hash, as NewPlan makes it.
+func withHash(p Plan) Plan {
+	p.StepsHash = HashSteps(p.Steps)
+	return p
+}
+
+// step runs Step and fails the test on an error.
+func step(t testing.TB, plan Plan, st v1alpha1.ReleaseStatus, o Observation) Result {
+	t.Helper()
+	res, err := Step(plan, st, o)
+	if err != nil {
+		t.Fatalf("Step: %v", err)
+	}
+	return res
+}
+
+// passed is a status at step i that has passed checks already.
+func passed(i, weight int32) v1alpha1.ReleaseStatus {
+	s := progressing(i, weight)
+	s.Analysis.PassedChecks = 2
+	return s
 }
 
 // obs is a healthy observation of two ready versions at t0+sec.

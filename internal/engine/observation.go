@@ -92,6 +92,17 @@ const (
 type Command struct {
 	ID   string
 	Kind CommandKind
+	// Detail says who asked, when not a person (a rollback webhook).
+	Detail string
+}
+
+// ParseCommandKind checks a command word as a person or a client typed it.
+func ParseCommandKind(s string) (CommandKind, bool) {
+	switch k := CommandKind(s); k {
+	case CommandPromote, CommandPromoteFull, CommandAbort, CommandRetry:
+		return k, true
+	}
+	return "", false
 }
 
 // Desired is the state the shell must bring the world to. It is given in
@@ -101,19 +112,12 @@ type Desired struct {
 	CanaryWeight int32
 	// CanaryScaledUp says whether the canary should be running.
 	CanaryScaledUp bool
-	// PromoteStable asks the workload driver to copy the canary's spec to
-	// the stable side (PromoteCopyToStable), or to make the canary the new
-	// stable (PromoteShiftToCanary).
+	// PromoteStable asks the workload driver to make the stable side run
+	// the canary's revision (status.canaryRevision): copy the pod template
+	// to the stable Deployment, or hand the canary process over to the
+	// stable slot. The engine waits for stable to run it and be ready, then
+	// sends all traffic back to stable.
 	PromoteStable bool
-}
-
-// Event is one decision, for logs, Kubernetes Events, hooks and alerts.
-type Event struct {
-	Reason  string
-	Message string
-	Warning bool
-	// From and To are set when the phase changed.
-	From, To v1alpha1.Phase
 }
 
 // Result is what Step decided.

@@ -1,7 +1,10 @@
 package engine
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
 
 	"sluice.dev/sluice/api/v1alpha1"
@@ -15,18 +18,6 @@ const (
 	StepSetWeight StepKind = "setWeight"
 	StepPause     StepKind = "pause"
 	StepAnalysis  StepKind = "analysis"
-)
-
-// PromoteMode says what promotion means for the workload driver in use.
-type PromoteMode string
-
-const (
-	// PromoteShiftToCanary ends with all traffic on the canary, which then
-	// is the stable version (two Deployments, local processes).
-	PromoteShiftToCanary PromoteMode = "ShiftToCanary"
-	// PromoteCopyToStable copies the canary's spec onto the stable side,
-	// waits for it, and sends all traffic back to stable (primary copy).
-	PromoteCopyToStable PromoteMode = "CopyToStable"
 )
 
 // PlanStep is one expanded, defaulted step.
@@ -76,7 +67,10 @@ type Plan struct {
 	// ConfirmGate holds the promotion until a confirm-promotion webhook
 	// said yes (Observation.PromotionConfirmed).
 	ConfirmGate bool
-	PromoteBy   PromoteMode
+	// StepsHash names the expanded steps; a status made for other steps
+	// (the spec was edited) is restarted rather than resumed at an index
+	// that now means another step.
+	StepsHash string
 }
 
 // Default values used when the spec leaves them out: the API's, so a plan
@@ -90,20 +84,22 @@ const (
 // NewPlan expands a (validated) spec. The shorthand stepWeight/stepWeights
 // up to maxWeight becomes, for each weight, "setWeight then one passing
 // check", which is the rhythm Flagger users know.
-func NewPlan(spec v1alpha1.ReleaseSpec, promoteBy PromoteMode) Plan {
+func NewPlan(spec v1alpha1.ReleaseSpec) Plan {
+	p := newPlan(spec)
+	p.StepsHash = HashSteps(p.Steps)
+	return p
+}
+
+func newPlan(spec v1alpha1.ReleaseSpec) Plan {
 	p := Plan{
 		Interval:  DefaultInterval,
 		Threshold: DefaultThreshold,
 		HasChecks: len(spec.Analysis.Metrics) > 0 || spec.Analysis.Judge != nil,
 		JudgeGate: spec.Analysis.Judge.JudgeRequiresPass(),
 		HasMatch:  len(spec.Traffic.Match) > 0,
-		PromoteBy: promoteBy,
 	}
 	for _, h := range spec.Webhooks {
 		p.ConfirmGate = p.ConfirmGate || h.Type == v1alpha1.WebhookConfirmPromotion
-	}
-	if p.PromoteBy == "" {
-		p.PromoteBy = PromoteShiftToCanary
 	}
 	if d := spec.Analysis.Interval; d != nil && d.Duration > 0 {
 		p.Interval = d.Duration
@@ -176,4 +172,27 @@ func shorthandWeights(st v1alpha1.Strategy) []int32 {
 
 func clampWeight(w int32) int32 {
 	return max(0, min(100, w))
+}
+
+// HashSteps names a list of steps: equal steps, equal hash. It is kept in
+// status.stepsHash, as Argo Rollouts keeps its currentStepHash.
+func HashSteps(steps []PlanStep) string {
+	var b strings.Builder
+	for _, s := range steps {
+		fmt.Fprintf(&b, "%s/%d/%d/%d;", s.Kind, s.Weight, s.Duration, s.Passes)
+	}
+	sum := sha256.Sum256([]byte(b.String()))
+	return hex.EncodeToString(sum[:])[:10]
+}
+
+// WeightAt is the canary weight the plan holds at step i: that of the last
+// setWeight step up to it. Views use it to draw the plan.
+func (p Plan) WeightAt(i int) int32 {
+	var w int32
+	for j := 0; j <= i && j < len(p.Steps); j++ {
+		if p.Steps[j].Kind == StepSetWeight {
+			w = p.Steps[j].Weight
+		}
+	}
+	return w
 }

@@ -39,7 +39,7 @@ func TestNewPlan(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			got := NewPlan(tc.spec, "")
+			got := NewPlan(tc.spec)
 			if !reflect.DeepEqual(got.Steps, tc.want) {
 				t.Fatalf("steps = %+v, want %+v", got.Steps, tc.want)
 			}

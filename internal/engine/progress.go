@@ -35,17 +35,16 @@ func (t *tick) progress() {
 		t.st.Message = "waiting for the canary to be ready"
 		return
 	}
-	for i := 0; i < maxInstantSteps; i++ {
+	for range maxInstantSteps {
 		if int(t.st.StepIndex) >= len(t.plan.Steps) {
 			if t.waitForGates() {
 				return
 			}
-			t.setPhase(v1alpha1.PhasePromoting, "Promoting", fmt.Sprintf("all %d steps done after %d passed checks: promoting the canary", len(t.plan.Steps), t.st.Analysis.PassedChecks), false)
-			t.promote()
+			t.enterPromoting(ReasonPromoting)
 			return
 		}
 		if t.obs.Paused {
-			t.pause("PausedByUser", "paused by user; analysis keeps running")
+			t.pause(ReasonPausedByUser, "paused by user; analysis keeps running")
 			return
 		}
 		if !t.stepDone(t.plan.Steps[t.st.StepIndex]) {
@@ -61,21 +60,28 @@ func (t *tick) stepDone(s PlanStep) bool {
 		t.resume() // an indefinite pause step keeps the release Paused
 	}
 	elapsed := t.obs.Now.Sub(t.st.StepStartedAt.Time)
+	at := fmt.Sprintf("step %d/%d", t.st.StepIndex+1, len(t.plan.Steps))
 	switch s.Kind {
 	case StepSetWeight:
 		t.st.CanaryWeight = s.Weight
 		if w := t.obs.RouterWeight; w == nil || *w != s.Weight {
-			t.st.Message = fmt.Sprintf("step %d/%d: setting canary weight to %d%%", t.st.StepIndex+1, len(t.plan.Steps), s.Weight)
+			t.st.Message = fmt.Sprintf("%s: setting canary weight to %d%%", at, s.Weight)
 			return false
 		}
 		return true
 	case StepPause:
 		if s.Duration == 0 {
-			t.pause("PausedStep", fmt.Sprintf("step %d/%d: paused until promoted", t.st.StepIndex+1, len(t.plan.Steps)))
+			t.pause(ReasonPausedStep, at+": paused until promoted")
 			return false
 		}
 		if elapsed < s.Duration {
-			t.st.Message = fmt.Sprintf("step %d/%d: pausing %s (%s left)", t.st.StepIndex+1, len(t.plan.Steps), s.Duration, (s.Duration - elapsed).Round(time.Second))
+			t.st.Message = fmt.Sprintf("%s: pausing %s (%s left)", at, s.Duration, (s.Duration - elapsed).Round(time.Second))
+			return false
+		}
+		// A pause is a gate like any other: while the checks have no data
+		// it waits, and the wait counts toward noDataTimeout.
+		if held := t.heldFor(); held != "" {
+			t.st.Message = fmt.Sprintf("%s: pause over, but %s", at, held)
 			return false
 		}
 		return true
@@ -83,23 +89,34 @@ func (t *tick) stepDone(s PlanStep) bool {
 		if !t.plan.HasChecks {
 			return true
 		}
-		if j := t.obs.Judge; j != nil && j.Decision == JudgePass && j.AllowEarlyPass {
-			t.record("JudgePassed", "statistical judge passed the canary: "+j.Reason, false)
+		if j := t.obs.Judge; j != nil && j.Decision == JudgePass && j.AllowEarlyPass && t.heldFor() == "" {
+			t.record(Event{Reason: ReasonJudgePassed, Detail: j.Reason})
 			return true
 		}
 		if t.st.Analysis.ConsecutivePasses >= s.Passes {
 			return true
 		}
-		t.st.Message = fmt.Sprintf("step %d/%d: analysis, %d/%d passing checks", t.st.StepIndex+1, len(t.plan.Steps), t.st.Analysis.ConsecutivePasses, s.Passes)
+		t.st.Message = fmt.Sprintf("%s: analysis, %d/%d passing checks", at, t.st.Analysis.ConsecutivePasses, s.Passes)
 		return false
 	}
 	return true
 }
 
+// heldFor says why the checks hold the release (they have had no data
+// since their last verdict), or "" when they do not.
+func (t *tick) heldFor() string {
+	a := t.st.Analysis
+	if !t.plan.HasChecks || a.NoDataSince == nil {
+		return ""
+	}
+	waited := t.obs.Now.Sub(a.NoDataSince.Time).Round(time.Second)
+	return fmt.Sprintf("the checks have had no data for %s (of %s allowed): waiting for data", waited, t.plan.NoDataTimeout)
+}
+
 // pause enters Paused once, with its reason.
-func (t *tick) pause(reason, msg string) {
+func (t *tick) pause(reason Reason, msg string) {
 	if t.st.Phase != v1alpha1.PhasePaused {
-		t.setPhase(v1alpha1.PhasePaused, reason, msg, false)
+		t.setPhase(v1alpha1.PhasePaused, Event{Reason: reason})
 		return
 	}
 	t.st.Message = msg
@@ -108,7 +125,7 @@ func (t *tick) pause(reason, msg string) {
 // resume leaves Paused when the cause of the pause is gone.
 func (t *tick) resume() {
 	if t.st.Phase == v1alpha1.PhasePaused {
-		t.setPhase(v1alpha1.PhaseProgressing, "Resumed", fmt.Sprintf("resumed at step %d/%d (%s)", t.st.StepIndex+1, len(t.plan.Steps), t.stepName()), false)
+		t.setPhase(v1alpha1.PhaseProgressing, Event{Reason: ReasonResumed})
 	}
 }
 
@@ -118,15 +135,8 @@ func (t *tick) nextStep() {
 	t.st.StepStartedAt = t.now.DeepCopy()
 	t.st.Analysis.ConsecutivePasses = 0
 	if int(t.st.StepIndex) < len(t.plan.Steps) {
-		t.record("StepStarted", fmt.Sprintf("step %d/%d: %s", t.st.StepIndex+1, len(t.plan.Steps), t.stepName()), false)
+		t.record(Event{Reason: ReasonStepStarted})
 	}
-}
-
-func (t *tick) stepName() string {
-	if i := int(t.st.StepIndex); i < len(t.plan.Steps) {
-		return t.plan.Steps[i].String()
-	}
-	return "promotion"
 }
 
 // applyCheck counts one check. It reports whether the release is rolling
@@ -140,7 +150,7 @@ func (t *tick) applyCheck() bool {
 	a := &t.st.Analysis
 	a.LastCheckAt = t.now.DeepCopy()
 	a.Metrics = c.Metrics
-	verdict, reason := c.Verdict, c.Reason
+	verdict, detail := c.Verdict, c.Reason
 	if verdict == v1alpha1.VerdictNoData {
 		a.ConsecutivePasses = 0
 		if a.NoDataSince == nil {
@@ -148,11 +158,11 @@ func (t *tick) applyCheck() bool {
 		}
 		waited := t.obs.Now.Sub(a.NoDataSince.Time)
 		if waited < t.plan.NoDataTimeout {
-			t.record("CheckHeld", fmt.Sprintf("check held, not passed: %s (no data for %s of %s allowed)", reason, waited.Round(time.Second), t.plan.NoDataTimeout), true)
+			t.record(Event{Reason: ReasonCheckHeld, Warning: true, Detail: detail, Waited: waited, Allowed: t.plan.NoDataTimeout})
 			return false
 		}
 		verdict = v1alpha1.VerdictFail
-		reason = fmt.Sprintf("%s, for %s ≥ noDataTimeout %s", reason, waited.Round(time.Second), t.plan.NoDataTimeout)
+		detail = fmt.Sprintf("%s, for %s ≥ noDataTimeout %s", detail, waited.Round(time.Second), t.plan.NoDataTimeout)
 	} else {
 		a.NoDataSince = nil
 	}
@@ -163,26 +173,39 @@ func (t *tick) applyCheck() bool {
 	}
 	a.FailedChecks++
 	a.ConsecutivePasses = 0
-	msg := fmt.Sprintf("check %d/%d failed: %s", a.FailedChecks, t.plan.Threshold, reason)
+	ev := Event{Reason: ReasonCheckFailed, Warning: true, Failed: a.FailedChecks, Threshold: t.plan.Threshold, Detail: detail}
+	t.record(ev)
 	if a.FailedChecks >= t.plan.Threshold {
-		t.record("CheckFailed", msg, true)
-		t.startRollback("ThresholdReached", fmt.Sprintf("rolling back: %d failed checks reached the threshold of %d; last: %s", a.FailedChecks, t.plan.Threshold, reason))
+		ev.Reason = ReasonThresholdReached
+		t.startRollback(ev)
 		return true
 	}
-	t.record("CheckFailed", msg, true)
 	return false
 }
 
-// waitForGates holds the promotion while a gate says no, and until the
-// judge has passed the canary when the plan asks for it. It reports whether
-// the release must wait.
+// waitForGates holds the promotion while a gate says no: a
+// confirm-promotion webhook, the statistical judge when the plan asks for
+// its pass, and the checks, which must have passed at least once and must
+// not be held for want of data. It reports whether the release must wait.
 func (t *tick) waitForGates() bool {
+	const done = "all steps done; "
+	if held := t.heldFor(); held != "" {
+		t.st.Message = done + "promotion held: " + held
+		return true
+	}
+	if t.plan.HasChecks && t.st.Analysis.PassedChecks == 0 {
+		t.st.Message = done + "waiting for a passing check before promoting (none has passed yet)"
+		if t.st.CanaryWeight == 0 && !t.plan.HasMatch {
+			t.st.Message += "; the canary gets no traffic, so no check can run: promote by hand or give it a weight"
+		}
+		return true
+	}
 	if t.obs.HoldPromotion != "" {
-		t.st.Message = "all steps done; promotion held: " + t.obs.HoldPromotion
+		t.st.Message = done + "promotion held: " + t.obs.HoldPromotion
 		return true
 	}
 	if t.plan.ConfirmGate && !t.obs.PromotionConfirmed {
-		t.st.Message = "all steps done; asking the confirm-promotion webhooks"
+		t.st.Message = done + "asking the confirm-promotion webhooks"
 		return true
 	}
 	if !t.plan.JudgeGate {
@@ -196,7 +219,7 @@ func (t *tick) waitForGates() bool {
 	if j != nil && j.Reason != "" {
 		reason = j.Reason
 	}
-	t.st.Message = "all steps done; waiting for the statistical judge to pass the canary: " + reason
+	t.st.Message = done + "waiting for the statistical judge to pass the canary: " + reason
 	return true
 }
 
@@ -206,6 +229,6 @@ func (t *tick) applyJudge() bool {
 	if j == nil || j.Decision != JudgeFail {
 		return false
 	}
-	t.startRollback("JudgeFailed", "rolling back: statistical judge failed the canary: "+j.Reason)
+	t.startRollback(Event{Reason: ReasonJudgeFailed, Detail: j.Reason})
 	return true
 }

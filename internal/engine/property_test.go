@@ -26,10 +26,7 @@ func randomPlan(rnd *rand.Rand) Plan {
 	p := Plan{
 		Interval: time.Duration(1+rnd.IntN(20)) * time.Second, Threshold: int32(1 + rnd.IntN(5)),
 		NoDataTimeout: time.Duration(1+rnd.IntN(60)) * time.Second, HasChecks: rnd.IntN(4) > 0,
-		HasMatch: rnd.IntN(4) == 0, PromoteBy: PromoteShiftToCanary, JudgeGate: rnd.IntN(3) == 0, ConfirmGate: rnd.IntN(4) == 0,
-	}
-	if rnd.IntN(2) == 0 {
-		p.PromoteBy = PromoteCopyToStable
+		HasMatch: rnd.IntN(4) == 0, JudgeGate: rnd.IntN(3) == 0, ConfirmGate: rnd.IntN(4) == 0,
 	}
 	for range 1 + rnd.IntN(8) {
 		switch rnd.IntN(3) {
@@ -48,7 +45,7 @@ func (wd *world) observe(plan Plan, st v1alpha1.ReleaseStatus) Observation {
 	r := wd.rnd
 	wd.now = wd.now.Add(time.Duration(1+r.IntN(5000)) * time.Millisecond)
 	stableRev := "s"
-	if plan.PromoteBy == PromoteCopyToStable && st.Phase == v1alpha1.PhasePromoting && r.IntN(3) == 0 {
+	if st.Phase == v1alpha1.PhasePromoting && r.IntN(3) == 0 {
 		stableRev = st.CanaryRevision // the driver copied the canary to stable
 	}
 	if r.IntN(200) == 0 {
@@ -90,13 +87,13 @@ func TestInvariants(t *testing.T) {
 	const seeds, ticks = 400, 400
 	for seed := range uint64(seeds) {
 		rnd := rand.New(rand.NewPCG(seed, 7))
-		plan := randomPlan(rnd)
+		plan := withHash(randomPlan(rnd))
 		wd := &world{rnd: rnd, canary: "c0", now: t0}
 		var st v1alpha1.ReleaseStatus
 		for i := range ticks {
 			o := wd.observe(plan, st)
 			prev := st
-			res := Step(plan, st, o)
+			res := step(t, plan, st, o)
 			st = res.Status
 			where := fmt.Sprintf("seed %d tick %d (%s→%s)", seed, i, prev.Phase, st.Phase)
 
@@ -113,16 +110,27 @@ func TestInvariants(t *testing.T) {
 			if sameRelease && st.Analysis.FailedChecks < prev.Analysis.FailedChecks {
 				t.Fatalf("%s: failed checks went down within one release", where)
 			}
-			if plan.ConfirmGate && !o.PromotionConfirmed && st.Phase == v1alpha1.PhasePromoting && prev.Phase != v1alpha1.PhasePromoting {
-				if o.Command == nil || o.Command.Kind != CommandPromoteFull || o.Command.ID == prev.LastCommand {
+			// A person's promote (or --full) overrides the gates; nothing
+			// else does.
+			byHand := o.Command != nil && o.Command.ID != prev.LastCommand && (o.Command.Kind == CommandPromoteFull || o.Command.Kind == CommandPromote)
+			promoting := st.Phase == v1alpha1.PhasePromoting && prev.Phase != v1alpha1.PhasePromoting
+			if promoting && !byHand {
+				if plan.ConfirmGate && !o.PromotionConfirmed {
 					t.Fatalf("%s: promoted without the confirm-promotion gate's yes", where)
 				}
-			}
-			if plan.JudgeGate && st.Phase == v1alpha1.PhasePromoting && prev.Phase != v1alpha1.PhasePromoting {
-				full := o.Command != nil && o.Command.Kind == CommandPromoteFull && o.Command.ID != prev.LastCommand
-				if !full && (o.Judge == nil || o.Judge.Decision != JudgePass) {
+				if plan.JudgeGate && (o.Judge == nil || o.Judge.Decision != JudgePass) {
 					t.Fatalf("%s: promoted without the judge's pass", where)
 				}
+				if plan.HasChecks && (st.Analysis.NoDataSince != nil || st.Analysis.PassedChecks == 0) {
+					t.Fatalf("%s: promoted with held checks or none passed: %+v", where, st.Analysis)
+				}
+			}
+			if st.StepIndex < 0 || int(st.StepIndex) > len(plan.Steps) {
+				t.Fatalf("%s: step index %d out of 0..%d", where, st.StepIndex, len(plan.Steps))
+			}
+			if st.Phase == v1alpha1.PhaseProgressing && prev.Phase == v1alpha1.PhaseProgressing && sameRelease && st.StepIndex > prev.StepIndex &&
+				plan.Steps[prev.StepIndex].Kind == StepPause && st.Analysis.NoDataSince != nil && !byHand {
+				t.Fatalf("%s: a pause ended while the checks were held", where)
 			}
 			if st.Phase == v1alpha1.PhaseWaiting && o.StableReady && o.CanaryRevision != "" && o.CanaryRevision != o.StableRevision {
 				t.Fatalf("%s: still waiting though a new canary revision %q is there", where, o.CanaryRevision)
@@ -154,7 +162,7 @@ func TestInvariants(t *testing.T) {
 func TestAbortAlwaysEndsStable(t *testing.T) {
 	for seed := range uint64(300) {
 		rnd := rand.New(rand.NewPCG(seed, 11))
-		plan := randomPlan(rnd)
+		plan := withHash(randomPlan(rnd))
 		wd := &world{rnd: rnd, canary: "c0", now: t0}
 		var st v1alpha1.ReleaseStatus
 		abortAt := rnd.IntN(60)
@@ -166,7 +174,7 @@ func TestAbortAlwaysEndsStable(t *testing.T) {
 				o.Command = &Command{ID: "abort", Kind: CommandAbort}
 				aborted = true
 			}
-			res := Step(plan, st, o)
+			res := step(t, plan, st, o)
 			st = res.Status
 			wd.router = res.Desired.CanaryWeight
 		}

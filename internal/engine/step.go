@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"fmt"
-
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"sluice.dev/sluice/api/v1alpha1"
@@ -15,14 +13,22 @@ const maxHistory = 50
 const maxInstantSteps = 100
 
 // Step decides the next status and the desired world for one tick. It never
-// mutates its arguments.
-func Step(plan Plan, last v1alpha1.ReleaseStatus, obs Observation) Result {
+// mutates its arguments. A last status that does not fit the plan (a phase
+// it does not know, a step index out of range for the steps it was made
+// for) is an error that names the problem: a shell then stalls rather than
+// guess, and above all never promotes.
+func Step(plan Plan, last v1alpha1.ReleaseStatus, obs Observation) (Result, error) {
+	if err := CheckStatus(plan, last); err != nil {
+		return Result{}, err
+	}
 	t := &tick{plan: plan, obs: obs, st: *last.DeepCopy(), now: metav1.NewTime(obs.Now)}
 	t.st.StepCount = int32(len(plan.Steps))
 	t.run()
+	t.st.StepsHash = plan.StepsHash
 	t.st.CanaryWeight = clampWeight(t.st.CanaryWeight)
+	t.settleWeights()
 	setConditions(&t.st, obs.Now)
-	return Result{Status: t.st, Desired: t.desired(), Events: t.events}
+	return Result{Status: t.st, Desired: t.desired(), Events: t.events}, nil
 }
 
 // tick carries one call of Step.
@@ -40,7 +46,7 @@ func (t *tick) run() {
 		t.st.Phase = v1alpha1.PhaseInitializing
 		t.st.Message = "waiting for the stable version to be ready"
 	}
-	if t.handleRevisions() {
+	if t.handleRevisions() || t.handleNewSteps() {
 		return
 	}
 	switch t.st.Phase {
@@ -50,10 +56,10 @@ func (t *tick) run() {
 		}
 		if t.obs.CanaryRevision == t.obs.StableRevision {
 			t.st.StableRevision, t.st.CanaryRevision = t.obs.StableRevision, t.obs.CanaryRevision
-			t.setPhase(v1alpha1.PhaseWaiting, "Initialized", "stable is ready; waiting for a new canary revision", false)
+			t.setPhase(v1alpha1.PhaseWaiting, Event{Reason: ReasonInitialized})
 			return
 		}
-		t.startRelease("Initialized", "stable is ready; starting the release of the canary")
+		t.startRelease(Event{Reason: ReasonInitialized})
 	case v1alpha1.PhaseProgressing, v1alpha1.PhasePaused:
 		t.progress()
 	case v1alpha1.PhasePromoting:
@@ -63,6 +69,11 @@ func (t *tick) run() {
 	}
 }
 
+// active reports whether a canary is under test.
+func (t *tick) active() bool {
+	return t.st.Phase == v1alpha1.PhaseProgressing || t.st.Phase == v1alpha1.PhasePaused
+}
+
 // applyCommand applies a person's command once.
 func (t *tick) applyCommand() {
 	c := t.obs.Command
@@ -70,25 +81,31 @@ func (t *tick) applyCommand() {
 		return
 	}
 	t.st.LastCommand = c.ID
-	active := t.st.Phase == v1alpha1.PhaseProgressing || t.st.Phase == v1alpha1.PhasePaused
 	switch c.Kind {
 	case CommandAbort:
-		if active || t.st.Phase == v1alpha1.PhasePromoting {
-			t.startRollback("Aborted", "aborted by user")
+		if t.active() || t.st.Phase == v1alpha1.PhasePromoting {
+			t.startRollback(Event{Reason: ReasonAborted, Detail: c.Detail})
 		}
 	case CommandPromote:
-		if active {
-			t.record("PromotedStep", fmt.Sprintf("step %d (%s) promoted by user", t.st.StepIndex+1, t.stepName()), false)
-			t.nextStep()
+		if !t.active() {
+			return
 		}
+		t.record(Event{Reason: ReasonPromotedStep})
+		if int(t.st.StepIndex) >= len(t.plan.Steps) {
+			// Past the last step only the gates hold: a person's promote
+			// overrides them, as --full would.
+			t.enterPromoting(ReasonPromotedStep)
+			return
+		}
+		t.nextStep()
 	case CommandPromoteFull:
-		if active {
+		if t.active() {
 			t.st.StepIndex = int32(len(t.plan.Steps))
-			t.setPhase(v1alpha1.PhasePromoting, "PromotedFull", "full promotion requested by user: skipping the remaining steps", false)
+			t.enterPromoting(ReasonPromotedFull)
 		}
 	case CommandRetry:
-		if t.st.Phase == v1alpha1.PhaseRolledBack && t.obs.CanaryRevision != t.obs.StableRevision {
-			t.startRelease("Retried", "retry requested by user: starting again from the first step")
+		if t.st.Phase == v1alpha1.PhaseRolledBack && t.obs.CanaryRevision != "" && t.obs.CanaryRevision != t.obs.StableRevision {
+			t.startRelease(Event{Reason: ReasonRetried})
 		}
 	}
 }
@@ -101,7 +118,7 @@ func (t *tick) handleRevisions() bool {
 	if o.CanaryRevision == "" {
 		return false
 	}
-	mid := t.st.Phase == v1alpha1.PhaseProgressing || t.st.Phase == v1alpha1.PhasePaused
+	mid := t.active()
 	switch {
 	case o.CanaryRevision == o.StableRevision:
 		if mid && o.CanaryRevision == t.st.CanaryRevision {
@@ -111,15 +128,12 @@ func (t *tick) handleRevisions() bool {
 			return false
 		}
 		if mid {
-			t.startRollback("Reverted", "the canary was reverted to the stable revision "+short(o.StableRevision))
+			t.startRollback(Event{Reason: ReasonReverted})
 			return true
-		}
-		if t.st.Phase == v1alpha1.PhasePromoting && t.plan.PromoteBy == PromoteCopyToStable {
-			return false // stable now runs the canary's spec: promotion under way
 		}
 		if t.st.Phase == v1alpha1.PhaseRolledBack && t.st.CanaryRevision != o.CanaryRevision {
 			t.st.CanaryRevision = o.CanaryRevision
-			t.setPhase(v1alpha1.PhaseWaiting, "Reverted", "canary matches stable again; waiting for a new revision", false)
+			t.setPhase(v1alpha1.PhaseWaiting, Event{Reason: ReasonReverted})
 			return true
 		}
 		return false
@@ -129,7 +143,7 @@ func (t *tick) handleRevisions() bool {
 		if !o.StableReady {
 			return false
 		}
-		t.startRelease("NewRevision", "new canary revision "+short(o.CanaryRevision))
+		t.startRelease(Event{Reason: ReasonNewRevision})
 		return true
 	case t.st.CanaryRevision == "":
 		return false
@@ -137,18 +151,35 @@ func (t *tick) handleRevisions() bool {
 		if !o.StableReady {
 			return false
 		}
-		msg := "new canary revision " + short(o.CanaryRevision)
+		ev := Event{Reason: ReasonNewRevision}
 		if mid {
-			msg += " replaces " + short(t.st.CanaryRevision) + " mid-release: starting again"
+			ev.Previous = t.st.CanaryRevision
 		}
-		t.startRelease("NewRevision", msg)
+		t.startRelease(ev)
 		return true
 	}
 	return false
 }
 
+// handleNewSteps starts the release again at step 1 when its steps were
+// edited while a canary was under test: a saved index means nothing in
+// other steps. A status without a hash (written before it was kept) is
+// taken as made for these steps.
+func (t *tick) handleNewSteps() bool {
+	if t.st.StepsHash == "" || t.st.StepsHash == t.plan.StepsHash {
+		return false
+	}
+	if !t.active() {
+		// An ended release keeps where it ended, within the new steps.
+		t.st.StepIndex = min(t.st.StepIndex, int32(len(t.plan.Steps)))
+		return false
+	}
+	t.startRelease(Event{Reason: ReasonStepsChanged})
+	return true
+}
+
 // startRelease resets the per-canary state and begins at the first step.
-func (t *tick) startRelease(reason, msg string) {
+func (t *tick) startRelease(ev Event) {
 	t.st.StableRevision = t.obs.StableRevision
 	t.st.CanaryRevision = t.obs.CanaryRevision
 	t.st.StepIndex = 0
@@ -157,12 +188,15 @@ func (t *tick) startRelease(reason, msg string) {
 	t.st.Analysis = v1alpha1.AnalysisStatus{}
 	t.st.StartedAt = t.now.DeepCopy()
 	t.st.FinishedAt = nil
-	t.setPhase(v1alpha1.PhaseProgressing, reason, msg, false)
+	t.st.StepsHash = t.plan.StepsHash
+	t.setPhase(v1alpha1.PhaseProgressing, ev)
 	t.progress()
 }
 
-func (t *tick) startRollback(reason, msg string) {
-	t.setPhase(v1alpha1.PhaseRollingBack, reason, msg, true)
+func (t *tick) startRollback(ev Event) {
+	ev.Warning = true
+	t.st.CanaryWeight = 0
+	t.setPhase(v1alpha1.PhaseRollingBack, ev)
 	t.rollBack()
 }
 
@@ -171,34 +205,33 @@ func (t *tick) rollBack() {
 	t.st.CanaryWeight = 0
 	if w := t.obs.RouterWeight; w != nil && *w == 0 {
 		t.st.FinishedAt = t.now.DeepCopy()
-		t.setPhase(v1alpha1.PhaseRolledBack, "RolledBack", "all traffic is back on stable; "+t.st.Message, true)
+		t.setPhase(v1alpha1.PhaseRolledBack, Event{Reason: ReasonRolledBack, Warning: true, Detail: t.st.Message})
 	}
 }
 
-// promote carries out the promotion and ends Promoted.
+// enterPromoting starts the promotion once every step and gate passed (or
+// a person said so).
+func (t *tick) enterPromoting(reason Reason) {
+	t.setPhase(v1alpha1.PhasePromoting, Event{Reason: reason})
+	t.promote()
+}
+
+// promote has stable run the canary's revision, then sends all traffic to
+// stable, and ends Promoted. Until stable is ready with that revision the
+// canary keeps its weight, so users are never left without it.
 func (t *tick) promote() {
-	w := t.obs.RouterWeight
-	switch t.plan.PromoteBy {
-	case PromoteCopyToStable:
-		if t.obs.StableRevision != t.st.CanaryRevision || !t.obs.StableReady {
-			t.st.Message = "copying the canary's spec to stable and waiting for it to be ready"
-			return
-		}
-		t.st.CanaryWeight = 0
-		if w == nil || *w != 0 {
-			t.st.Message = "stable runs the new revision; sending all traffic to it"
-			return
-		}
-	default:
-		t.st.CanaryWeight = 100
-		if w == nil || *w != 100 {
-			t.st.Message = "sending all traffic to the canary"
-			return
-		}
+	if t.obs.StableRevision != t.st.CanaryRevision || !t.obs.StableReady {
+		t.st.Message = "stable is taking canary " + Short(t.st.CanaryRevision) + "'s revision; waiting for it to be ready"
+		return
+	}
+	t.st.CanaryWeight = 0
+	if w := t.obs.RouterWeight; w == nil || *w != 0 {
+		t.st.Message = "stable runs revision " + Short(t.st.CanaryRevision) + "; sending all traffic to it"
+		return
 	}
 	t.st.StableRevision = t.st.CanaryRevision
 	t.st.FinishedAt = t.now.DeepCopy()
-	t.setPhase(v1alpha1.PhasePromoted, "Promoted", fmt.Sprintf("revision %s promoted after %d passed checks", short(t.st.CanaryRevision), t.st.Analysis.PassedChecks), false)
+	t.setPhase(v1alpha1.PhasePromoted, Event{Reason: ReasonPromoted})
 }
 
 // desired is the world the shell must bring about for this status.
@@ -212,36 +245,67 @@ func (t *tick) desired() Desired {
 		d.PromoteStable = true
 	case v1alpha1.PhasePromoted:
 		d.PromoteStable = true
-		d.CanaryScaledUp = t.plan.PromoteBy == PromoteShiftToCanary
 	}
 	return d
 }
 
 // setPhase moves to a phase and records why.
-func (t *tick) setPhase(p v1alpha1.Phase, reason, msg string, warning bool) {
-	from := t.st.Phase
+func (t *tick) setPhase(p v1alpha1.Phase, ev Event) {
+	ev.From, ev.To = t.st.Phase, p
 	t.st.Phase = p
-	t.st.Message = msg
-	t.events = append(t.events, Event{Reason: reason, Message: msg, Warning: warning, From: from, To: p})
-	t.appendHistory(reason, msg, warning)
+	t.record(ev)
+	t.st.Message = t.events[len(t.events)-1].Message()
 }
 
-// record notes a decision that does not change the phase.
-func (t *tick) record(reason, msg string, warning bool) {
-	t.events = append(t.events, Event{Reason: reason, Message: msg, Warning: warning})
-	t.appendHistory(reason, msg, warning)
-}
-
-func (t *tick) appendHistory(reason, msg string, warning bool) {
-	t.st.History = append(t.st.History, v1alpha1.Decision{Time: t.now, Reason: reason, Message: msg, Warning: warning})
+// record notes a decision, filling in what the status knows.
+func (t *tick) record(ev Event) {
+	if ev.Step == 0 && ev.Reason != ReasonInitialized && ev.Reason != ReasonNewRevision && ev.Reason != ReasonStepsChanged && ev.Reason != ReasonRetried {
+		ev.Step = t.st.StepIndex + 1
+	}
+	ev.Steps = int32(len(t.plan.Steps))
+	if ev.StepText == "" {
+		ev.StepText = t.stepName(ev.Step - 1)
+	}
+	ev.Weight = t.st.CanaryWeight
+	if ev.Revision == "" {
+		ev.Revision = t.st.CanaryRevision
+	}
+	if ev.StableRevision == "" {
+		ev.StableRevision = t.st.StableRevision
+		if t.obs.StableRevision != "" && ev.Reason == ReasonReverted {
+			ev.StableRevision = t.obs.StableRevision
+		}
+	}
+	if ev.Passed == 0 {
+		ev.Passed = t.st.Analysis.PassedChecks
+	}
+	t.events = append(t.events, ev)
+	t.st.History = append(t.st.History, v1alpha1.Decision{
+		Time: t.now, Reason: string(ev.Reason), Message: ev.Message(), Warning: ev.Warning,
+		CanaryWeight: ev.Weight, Step: ev.Step, Revision: ev.Revision,
+	})
 	if n := len(t.st.History); n > maxHistory {
 		t.st.History = append([]v1alpha1.Decision(nil), t.st.History[n-maxHistory:]...)
 	}
 }
 
-func short(rev string) string {
-	if len(rev) > 10 {
-		return rev[:10]
+// settleWeights gives every decision of this tick the weight the tick
+// ended with: a release that starts sets its first step's weight in the
+// same tick, and a chart must show that weight from the decision on.
+func (t *tick) settleWeights() {
+	n := len(t.events)
+	for i := range t.events {
+		t.events[i].Weight = t.st.CanaryWeight
 	}
-	return rev
+	h := t.st.History
+	for i := max(0, len(h)-n); i < len(h); i++ {
+		h[i].CanaryWeight = t.st.CanaryWeight
+	}
+}
+
+func (t *tick) stepName(i int32) string {
+	if i >= 0 && int(i) < len(t.plan.Steps) {
+		return t.plan.Steps[i].String()
+	}
+	return "promotion"
 }

@@ -105,33 +105,30 @@ func TestStepTransitions(t *testing.T) {
 			want: want{phase: v1alpha1.PhasePaused, step: 4, weight: 50, message: "until promoted"},
 		},
 		"promote moves past an indefinite pause and promotes": {
-			last: func() v1alpha1.ReleaseStatus { s := progressing(4, 50); s.Phase = v1alpha1.PhasePaused; return s }(),
+			last: func() v1alpha1.ReleaseStatus { s := passed(4, 50); s.Phase = v1alpha1.PhasePaused; return s }(),
 			obs: func() Observation {
 				o := obs(100, w(50))
 				o.Command = &Command{ID: "1", Kind: CommandPromote}
 				return o
 			}(),
-			want: want{phase: v1alpha1.PhasePromoting, step: 5, weight: 100},
+			want: want{phase: v1alpha1.PhasePromoting, step: 5, weight: 50, message: "stable is taking canary c1"},
 		},
-		"promotion ends when all traffic is on the canary": {
-			last: func() v1alpha1.ReleaseStatus { s := progressing(5, 100); s.Phase = v1alpha1.PhasePromoting; return s }(),
-			obs:  obs(101, w(100)),
-			want: want{phase: v1alpha1.PhasePromoted, step: 5, weight: 100},
-		},
-		"copy-to-stable promotion waits for stable to run the canary": {
-			plan: func(p *Plan) { p.PromoteBy = PromoteCopyToStable },
+		"promotion waits for stable to run the canary": {
 			last: func() v1alpha1.ReleaseStatus { s := progressing(5, 50); s.Phase = v1alpha1.PhasePromoting; return s }(),
 			obs:  obs(101, w(50)),
-			want: want{phase: v1alpha1.PhasePromoting, step: 5, weight: 50, message: "copying"},
+			want: want{phase: v1alpha1.PhasePromoting, step: 5, weight: 50, message: "waiting for it to be ready"},
 		},
-		"copy-to-stable promotion sends traffic back to stable": {
-			plan: func(p *Plan) { p.PromoteBy = PromoteCopyToStable },
+		"promotion waits for stable to be ready": {
+			last: func() v1alpha1.ReleaseStatus { s := progressing(5, 50); s.Phase = v1alpha1.PhasePromoting; return s }(),
+			obs:  func() Observation { o := obs(101, w(50)); o.StableRevision = "c1"; o.StableReady = false; return o }(),
+			want: want{phase: v1alpha1.PhasePromoting, step: 5, weight: 50},
+		},
+		"promotion sends traffic back to stable": {
 			last: func() v1alpha1.ReleaseStatus { s := progressing(5, 50); s.Phase = v1alpha1.PhasePromoting; return s }(),
 			obs:  func() Observation { o := obs(101, w(50)); o.StableRevision = "c1"; return o }(),
 			want: want{phase: v1alpha1.PhasePromoting, step: 5, weight: 0},
 		},
-		"copy-to-stable promotion ends at weight 0": {
-			plan: func(p *Plan) { p.PromoteBy = PromoteCopyToStable },
+		"promotion ends at weight 0": {
 			last: func() v1alpha1.ReleaseStatus { s := progressing(5, 0); s.Phase = v1alpha1.PhasePromoting; return s }(),
 			obs:  func() Observation { o := obs(102, w(0)); o.StableRevision = "c1"; return o }(),
 			want: want{phase: v1alpha1.PhasePromoted, step: 5, weight: 0},
@@ -153,7 +150,7 @@ func TestStepTransitions(t *testing.T) {
 				o.Command = &Command{ID: "f", Kind: CommandPromoteFull}
 				return o
 			}(),
-			want: want{phase: v1alpha1.PhasePromoting, step: 5, weight: 100},
+			want: want{phase: v1alpha1.PhasePromoting, step: 5, weight: 10},
 		},
 		"user pause holds the step": {
 			last: progressing(2, 10),
@@ -186,8 +183,7 @@ func TestStepTransitions(t *testing.T) {
 			want: want{phase: v1alpha1.PhaseRollingBack, step: 3, weight: 0, message: "reverted"},
 		},
 		"stable catching up with an unchanged canary is no revert": {
-			plan: func(p *Plan) { p.PromoteBy = PromoteCopyToStable },
-			last: progressing(5, 50),
+			last: passed(5, 50),
 			obs:  func() Observation { o := obs(70, w(50)); o.StableRevision = "c1"; return o }(),
 			want: want{phase: v1alpha1.PhasePromoting, step: 5, weight: 0},
 		},
@@ -241,7 +237,7 @@ func TestStepTransitions(t *testing.T) {
 		},
 		"promotion waits for the judge when it must pass": {
 			plan: func(p *Plan) { p.JudgeGate = true },
-			last: progressing(5, 50),
+			last: passed(5, 50),
 			obs: func() Observation {
 				o := obs(100, w(50))
 				o.Judge = &JudgeResult{Decision: JudgeContinue, Reason: "need 120 more canary requests"}
@@ -250,7 +246,7 @@ func TestStepTransitions(t *testing.T) {
 			want: want{phase: v1alpha1.PhaseProgressing, step: 5, weight: 50, message: "waiting for the statistical judge to pass the canary: need 120 more"},
 		},
 		"a confirm-promotion gate holds the promotion": {
-			last: progressing(5, 50),
+			last: passed(5, 50),
 			obs: func() Observation {
 				o := obs(100, w(50))
 				o.HoldPromotion = "confirm-promotion webhook said no: 503"
@@ -260,25 +256,25 @@ func TestStepTransitions(t *testing.T) {
 		},
 		"a confirm gate holds until it is asked": {
 			plan: func(p *Plan) { p.ConfirmGate = true },
-			last: progressing(5, 50),
+			last: passed(5, 50),
 			obs:  obs(100, w(50)),
 			want: want{phase: v1alpha1.PhaseProgressing, step: 5, weight: 50, message: "asking the confirm-promotion webhooks"},
 		},
 		"a confirm gate that said yes lets the promotion go": {
 			plan: func(p *Plan) { p.ConfirmGate = true },
-			last: progressing(5, 50),
+			last: passed(5, 50),
 			obs:  func() Observation { o := obs(100, w(50)); o.PromotionConfirmed = true; return o }(),
-			want: want{phase: v1alpha1.PhasePromoting, step: 5, weight: 100},
+			want: want{phase: v1alpha1.PhasePromoting, step: 5, weight: 50},
 		},
 		"promotion goes on once the judge passes": {
 			plan: func(p *Plan) { p.JudgeGate = true },
-			last: progressing(5, 50),
+			last: passed(5, 50),
 			obs: func() Observation {
 				o := obs(100, w(50))
 				o.Judge = &JudgeResult{Decision: JudgePass}
 				return o
 			}(),
-			want: want{phase: v1alpha1.PhasePromoting, step: 5, weight: 100},
+			want: want{phase: v1alpha1.PhasePromoting, step: 5, weight: 50},
 		},
 		"judge pass does not end an analysis step unless allowed": {
 			last: progressing(1, 10),
@@ -296,8 +292,9 @@ func TestStepTransitions(t *testing.T) {
 			if tc.plan != nil {
 				tc.plan(&plan)
 			}
+			plan = withHash(plan)
 			before := tc.last.DeepCopy()
-			got := Step(plan, tc.last, tc.obs)
+			got := step(t, plan, tc.last, tc.obs)
 			st := got.Status
 			if st.Phase != tc.want.phase || st.StepIndex != tc.want.step || st.CanaryWeight != tc.want.weight || st.Analysis.FailedChecks != tc.want.failed {
 				t.Fatalf("got phase=%s step=%d weight=%d failed=%d (%q), want %+v", st.Phase, st.StepIndex, st.CanaryWeight, st.Analysis.FailedChecks, st.Message, tc.want)
@@ -323,11 +320,15 @@ func TestEventsCarryReasons(t *testing.T) {
 	last.Analysis.FailedChecks = 1
 	o := obs(10, w(10))
 	o.Check = fail()
-	got := Step(testPlan(), last, o)
-	if len(got.Events) != 1 || got.Events[0].Message != "check 2/3 failed: canary success rate 94.8% < 99%" || !got.Events[0].Warning {
+	got := step(t, testPlan(), last, o)
+	if len(got.Events) != 1 || got.Events[0].Message() != "check 2/3 failed: canary success rate 94.8% < 99%" || !got.Events[0].Warning {
 		t.Fatalf("events = %+v", got.Events)
 	}
-	if h := got.Status.History; len(h) != 1 || h[0].Reason != "CheckFailed" {
+	ev := got.Events[0]
+	if ev.Reason != ReasonCheckFailed || ev.Failed != 2 || ev.Threshold != 3 || ev.Step != 2 || ev.Weight != 10 || ev.Revision != "c1" {
+		t.Fatalf("event fields = %+v", ev)
+	}
+	if h := got.Status.History; len(h) != 1 || h[0].Reason != string(ReasonCheckFailed) || h[0].CanaryWeight != 10 || h[0].Step != 2 {
 		t.Fatalf("history = %+v", h)
 	}
 }
@@ -375,9 +376,9 @@ func TestQuietWhileNothingChanges(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			st := Step(testPlan(), tc.last, tc.obs(0)).Status
+			st := step(t, testPlan(), tc.last, tc.obs(0)).Status
 			for sec := 1; sec <= 5; sec++ {
-				res := Step(testPlan(), st, tc.obs(sec))
+				res := step(t, testPlan(), st, tc.obs(sec))
 				if len(res.Events) != 0 {
 					t.Fatalf("tick %d decided again: %+v", sec, res.Events)
 				}
