@@ -87,13 +87,6 @@ func (a Alert) Title() string {
 	return fmt.Sprintf("%s: %s", name, a.Reason)
 }
 
-// The engine reasons that are alerts although they do not change the
-// phase: one per check that did not pass.
-const (
-	ReasonCheckFailed = "CheckFailed"
-	ReasonCheckHeld   = "CheckHeld"
-)
-
 // FromEvent turns one engine decision into an alert, and reports whether
 // the decision is news for people: every phase change is (error when the
 // release rolls back, info otherwise), and so is each failed or held check
@@ -105,14 +98,14 @@ const (
 func FromEvent(ev engine.Event, namespace, release string, st v1alpha1.ReleaseStatus, now time.Time) (Alert, bool) {
 	a := Alert{
 		Release: release, Namespace: namespace,
-		Reason: ev.Reason, Message: ev.Message,
+		Reason: string(ev.Reason), Message: ev.Message(),
 		Phase: string(st.Phase), CanaryWeight: st.CanaryWeight, Time: now,
 	}
 	switch {
 	case ev.To != "":
 		a.Phase, a.FromPhase = string(ev.To), string(ev.From)
 		a.Severity = phaseSeverity(ev)
-	case ev.Reason == ReasonCheckFailed, ev.Reason == ReasonCheckHeld, ev.Warning:
+	case ev.Reason == engine.ReasonCheckFailed, ev.Reason == engine.ReasonCheckHeld, ev.Warning:
 		a.Severity = SeverityWarn
 	default:
 		return Alert{}, false

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"sluice.dev/sluice/internal/local"
 )
 
 // controlCommand is one of the commands that act on a running release.
@@ -34,11 +36,23 @@ func newControlCommand(g *globals, c controlCommand) *cobra.Command {
 			if full {
 				verb = "promote-full"
 			}
-			id, err := g.source(cmd, args[0]).Command(cmd.Context(), args[0], verb)
-			if err != nil {
+			src := g.source(cmd, args[0])
+			if lc, ok := src.(*local.Client); ok {
+				_, queued, err := lc.CommandOrQueue(cmd.Context(), args[0], verb)
+				if err != nil {
+					return fmt.Errorf("%s %s: %w", c.use, args[0], err)
+				}
+				if queued {
+					fmt.Fprintf(g.out, "release %s: %s queued; no `sluice run` runs it now, and the next one (sluice run -f FILE) applies it first\n", args[0], verb)
+					return nil
+				}
+				fmt.Fprintf(g.out, "release %s: %s requested\n", args[0], verb)
+				return nil
+			}
+			if _, err := src.Command(cmd.Context(), args[0], verb); err != nil {
 				return fmt.Errorf("%s %s: %w", c.use, args[0], err)
 			}
-			fmt.Fprintf(g.out, "release %s: %s requested (%s)\n", args[0], verb, id)
+			fmt.Fprintf(g.out, "release %s: %s requested\n", args[0], verb)
 			return nil
 		},
 	}

@@ -37,19 +37,25 @@ Promote, abort, pause and resume need the token printed at start (or given with
 				}
 				token = strings.TrimSpace(string(b))
 			}
-			if !readOnly && token == "" {
-				t, err := dashboard.GenerateToken()
-				if err != nil {
-					return fmt.Errorf("token: %w", err)
-				}
-				token = t
-			}
-			if readOnly {
-				token = ""
-			}
 			src, namespaced, err := dashboardSource(cmd, g, allNamespaces, prometheusURL)
 			if err != nil {
 				return err
+			}
+			if !readOnly && token == "" {
+				// Local releases share the state dir's token with their
+				// runners' control endpoints; a cluster's dashboard makes
+				// one of its own.
+				if _, isLocal := src.(*local.Client); isLocal {
+					token, err = local.EnsureToken(g.stateDir)
+				} else {
+					token, err = dashboard.GenerateToken()
+				}
+				if err != nil {
+					return fmt.Errorf("token: %w", err)
+				}
+			}
+			if readOnly {
+				token = ""
 			}
 			return serveDashboard(cmd.Context(), g, src, dashboard.Options{
 				Token: token, AllowRemote: allowRemote, Namespaced: namespaced, Logger: g.logger(),
@@ -114,14 +120,11 @@ func serveDashboard(ctx context.Context, g *globals, src dashboard.Source, opts 
 
 // startLocalDashboard serves the dashboard of a local state dir in the
 // background while a release runs; it stops with ctx. An empty addr turns
-// it off.
-func startLocalDashboard(ctx context.Context, g *globals, stateDir, addr, release string) error {
+// it off. Its buttons take the state dir's token, the one the control
+// endpoint checks.
+func startLocalDashboard(ctx context.Context, g *globals, stateDir, addr, release, token string) error {
 	if addr == "" {
 		return nil
-	}
-	token, err := dashboard.GenerateToken()
-	if err != nil {
-		return fmt.Errorf("token: %w", err)
 	}
 	srv, err := dashboard.New(local.NewClient(stateDir), dashboard.Options{Token: token, Logger: g.logger()})
 	if err != nil {

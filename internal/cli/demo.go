@@ -10,6 +10,7 @@ import (
 
 	"sluice.dev/sluice/internal/demo"
 	"sluice.dev/sluice/internal/engine"
+	"sluice.dev/sluice/internal/local"
 )
 
 func newDemoCommand(g *globals) *cobra.Command {
@@ -42,7 +43,11 @@ is rolled back by itself. It exits 0 only if both end as expected.`,
 				}
 				stateDir = dir
 			}
-			if err := startLocalDashboard(cmd.Context(), g, stateDir, dashAddr, ""); err != nil {
+			token, err := local.EnsureToken(stateDir)
+			if err != nil {
+				return err
+			}
+			if err := startLocalDashboard(cmd.Context(), g, stateDir, dashAddr, "", token); err != nil {
 				return err
 			}
 			view := newLiveView(g.out)

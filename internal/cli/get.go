@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
 
-	"sluice.dev/sluice/internal/local"
+	"sluice.dev/sluice/internal/release"
 )
 
 func newGetCommand(g *globals) *cobra.Command {
@@ -57,7 +57,7 @@ func newGetCommand(g *globals) *cobra.Command {
 	return cmd
 }
 
-func printSnapshot(g *globals, s *local.Snapshot, live bool, output string, watch bool) error {
+func printSnapshot(g *globals, s *release.View, live bool, output string, watch bool) error {
 	switch output {
 	case "json":
 		b, err := json.MarshalIndent(s, "", "  ")

@@ -17,7 +17,7 @@ import (
 
 	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/controller"
-	"sluice.dev/sluice/internal/local"
+	"sluice.dev/sluice/internal/release"
 )
 
 // kubeReleases reaches Releases in a cluster with the usual kubeconfig
@@ -66,7 +66,7 @@ func (k *kubeReleases) newClient() (client.Client, string, error) {
 }
 
 // Get reads a Release and its Deployments.
-func (k *kubeReleases) Get(ctx context.Context, name string) (*local.Snapshot, bool, error) {
+func (k *kubeReleases) Get(ctx context.Context, name string) (*release.View, bool, error) {
 	_, ns, err := k.client()
 	if err != nil {
 		return nil, false, err
@@ -76,7 +76,7 @@ func (k *kubeReleases) Get(ctx context.Context, name string) (*local.Snapshot, b
 }
 
 // getIn reads a Release of namespace ns and its Deployments.
-func (k *kubeReleases) getIn(ctx context.Context, ns, name string) (*local.Snapshot, error) {
+func (k *kubeReleases) getIn(ctx context.Context, ns, name string) (*release.View, error) {
 	c, _, err := k.client()
 	if err != nil {
 		return nil, err
@@ -90,7 +90,7 @@ func (k *kubeReleases) getIn(ctx context.Context, ns, name string) (*local.Snaps
 
 // kubeSnapshot shows a cluster release like a local one: the two
 // Deployments as its versions.
-func kubeSnapshot(ctx context.Context, c client.Client, rel *v1alpha1.Release) *local.Snapshot {
+func kubeSnapshot(ctx context.Context, c client.Client, rel *v1alpha1.Release) *release.View {
 	s := listSnapshot(rel)
 	for i := range s.Versions {
 		view := &s.Versions[i]
@@ -101,24 +101,17 @@ func kubeSnapshot(ctx context.Context, c client.Client, rel *v1alpha1.Release) *
 			view.Running = ptrOr(d.Spec.Replicas, 1) > 0
 		}
 	}
-	return s
+	return s.Settle()
 }
 
 // listSnapshot shows a cluster release from its object alone: the
 // versions' Deployments, revisions and weights as its status says, so a
 // list costs one request however many releases there are.
-func listSnapshot(rel *v1alpha1.Release) *local.Snapshot {
-	s := &local.Snapshot{Release: *rel, UpdatedAt: time.Now()}
+func listSnapshot(rel *v1alpha1.Release) *release.View {
 	stable, canary := deploymentNames(rel)
-	s.Versions = []local.VersionView{
-		{Name: "stable", Version: stable, Revision: rel.Status.StableRevision, Weight: 100 - rel.Status.CanaryWeight},
-		{Name: "canary", Version: canary, Revision: rel.Status.CanaryRevision, Weight: rel.Status.CanaryWeight},
-	}
-	// The controller keeps the judge's verdict in the status.
-	if j := rel.Status.Analysis.Judge; j != nil && j.Decision != "" {
-		s.Judge = &local.JudgeView{Decision: j.Decision, Reason: j.Reason}
-	}
-	return s
+	v := release.NewView(rel, stable, canary, time.Now())
+	v.Live = true
+	return v.Settle()
 }
 
 func deploymentNames(rel *v1alpha1.Release) (stable, canary string) {
@@ -140,7 +133,7 @@ func ptrOr(p *int32, def int32) int32 {
 }
 
 // List returns the releases of the namespace.
-func (k *kubeReleases) List(ctx context.Context) ([]*local.Snapshot, error) {
+func (k *kubeReleases) List(ctx context.Context) ([]*release.View, error) {
 	_, ns, err := k.client()
 	if err != nil {
 		return nil, err
@@ -150,7 +143,7 @@ func (k *kubeReleases) List(ctx context.Context) ([]*local.Snapshot, error) {
 
 // listIn returns the releases of namespace ns, or of all namespaces when
 // ns is empty, from one request.
-func (k *kubeReleases) listIn(ctx context.Context, ns string) ([]*local.Snapshot, error) {
+func (k *kubeReleases) listIn(ctx context.Context, ns string) ([]*release.View, error) {
 	c, _, err := k.client()
 	if err != nil {
 		return nil, err
@@ -159,7 +152,7 @@ func (k *kubeReleases) listIn(ctx context.Context, ns string) ([]*local.Snapshot
 	if err := c.List(ctx, &list, client.InNamespace(ns)); err != nil {
 		return nil, fmt.Errorf("listing releases: %w", err)
 	}
-	out := make([]*local.Snapshot, 0, len(list.Items))
+	out := make([]*release.View, 0, len(list.Items))
 	for i := range list.Items {
 		out = append(out, listSnapshot(&list.Items[i]))
 	}

@@ -12,7 +12,7 @@ import (
 
 	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/analysis"
-	"sluice.dev/sluice/internal/local"
+	"sluice.dev/sluice/internal/release"
 	"sluice.dev/sluice/internal/metrics/prometheus"
 )
 
@@ -51,7 +51,7 @@ type chartEntry struct {
 	mu     sync.Mutex
 	at     time.Time
 	start  time.Time
-	points []local.CheckPoint
+	points []release.CheckPoint
 	notes  []string
 	used   time.Time
 }
@@ -71,7 +71,7 @@ func newKubeCharts(address string, logger *slog.Logger) *kubeCharts {
 // charts returns the release's chart points from its start to now (or its
 // end) and notes for what could not be read. Without metrics the points
 // still carry the weight, from the release's history.
-func (k *kubeCharts) charts(ctx context.Context, rel *v1alpha1.Release, stable, canary string) ([]local.CheckPoint, []string) {
+func (k *kubeCharts) charts(ctx context.Context, rel *v1alpha1.Release, stable, canary string) ([]release.CheckPoint, []string) {
 	start, end := chartSpan(rel, k.now())
 	e := k.entry(rel.Namespace + "/" + rel.Name)
 	e.mu.Lock()
@@ -125,7 +125,7 @@ func chartSpan(rel *v1alpha1.Release, now time.Time) (time.Time, time.Time) {
 
 // fetch runs the release's range queries, all at once, within
 // chartQueryBudget.
-func (k *kubeCharts) fetch(ctx context.Context, rel *v1alpha1.Release, stable, canary string, start, end time.Time) ([]local.CheckPoint, []string) {
+func (k *kubeCharts) fetch(ctx context.Context, rel *v1alpha1.Release, stable, canary string, start, end time.Time) ([]release.CheckPoint, []string) {
 	step := prometheus.RangeStep(end.Sub(start), chartMinStep, maxChartPoints)
 	r := prometheus.AlignedRange(start, end, step)
 	history := historyWeights(rel, start)

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"sluice.dev/sluice/internal/dashboard"
-	"sluice.dev/sluice/internal/local"
+	"sluice.dev/sluice/internal/release"
 )
 
 // kubeDashboard is the cluster as the dashboard shows it: the releases of
@@ -38,7 +38,7 @@ func (k *kubeDashboard) locate(key string) (string, string, error) {
 }
 
 // List returns the releases from one request, without their Deployments.
-func (k *kubeDashboard) List(ctx context.Context) ([]*local.Snapshot, error) {
+func (k *kubeDashboard) List(ctx context.Context) ([]*release.View, error) {
 	if k.all {
 		return k.rel.listIn(ctx, "")
 	}
@@ -46,14 +46,14 @@ func (k *kubeDashboard) List(ctx context.Context) ([]*local.Snapshot, error) {
 }
 
 // Get returns a release with its charts.
-func (k *kubeDashboard) Get(ctx context.Context, key string) (*local.Snapshot, bool, error) {
+func (k *kubeDashboard) Get(ctx context.Context, key string) (*release.View, bool, error) {
 	s, live, _, err := k.GetNoted(ctx, key)
 	return s, live, err
 }
 
 // GetNoted returns a release with its charts, and a note when its metrics
 // could not be read: the page then shows gaps and says why.
-func (k *kubeDashboard) GetNoted(ctx context.Context, key string) (*local.Snapshot, bool, []string, error) {
+func (k *kubeDashboard) GetNoted(ctx context.Context, key string) (*release.View, bool, []string, error) {
 	ns, name, err := k.locate(key)
 	if err != nil {
 		return nil, false, nil, err
@@ -80,7 +80,7 @@ func (k *kubeDashboard) Command(ctx context.Context, key, command string) (strin
 
 // latestFigures shows the last chart point's figures as the versions' own,
 // as a local release shows its proxy's.
-func latestFigures(s *local.Snapshot) {
+func latestFigures(s *release.View) {
 	if len(s.Checks) == 0 {
 		return
 	}

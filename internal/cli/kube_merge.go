@@ -1,16 +1,13 @@
 package cli
 
 import (
-	"regexp"
 	"sort"
-	"strconv"
 	"time"
 
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 
 	"sluice.dev/sluice/api/v1alpha1"
-	"sluice.dev/sluice/internal/engine"
-	"sluice.dev/sluice/internal/local"
+	"sluice.dev/sluice/internal/release"
 	"sluice.dev/sluice/internal/metrics/prometheus"
 )
 
@@ -37,17 +34,17 @@ const maxChartPoints = 300
 // number. The weight is the controller's gauge where it has a value,
 // carried forward across its gaps, and otherwise what the release's
 // history says.
-func mergeCheckPoints(r promv1.Range, s chartSeries, history weightTimeline) []local.CheckPoint {
+func mergeCheckPoints(r promv1.Range, s chartSeries, history weightTimeline) []release.CheckPoint {
 	if r.Step <= 0 || r.End.Before(r.Start) {
 		return nil
 	}
 	weights := index(s.Weight)
 	stable, canary := indexVersion(s.Stable), indexVersion(s.Canary)
-	var out []local.CheckPoint
+	var out []release.CheckPoint
 	var gauge *float64
 	for t := r.Start; !t.After(r.End) && len(out) < 2*maxChartPoints; t = t.Add(r.Step) {
 		k := t.UnixMilli()
-		p := local.CheckPoint{Time: t, Weight: history.at(t)}
+		p := release.CheckPoint{Time: t, Weight: history.at(t)}
 		if w, ok := weights[k]; ok {
 			gauge = w
 		}
@@ -77,8 +74,8 @@ func indexVersion(v versionSeries) versionIndex {
 	return versionIndex{rps: index(v.RPS), success: index(v.SuccessRate), p99: index(v.P99)}
 }
 
-func (v versionIndex) at(k int64) local.VersionPoint {
-	return local.VersionPoint{RPS: v.rps[k], SuccessRate: v.success[k], P99Millis: v.p99[k]}
+func (v versionIndex) at(k int64) release.VersionPoint {
+	return release.VersionPoint{RPS: v.rps[k], SuccessRate: v.success[k], P99Millis: v.p99[k]}
 }
 
 // weightChange is the canary weight from a moment on.
@@ -98,22 +95,12 @@ func (w weightTimeline) at(t time.Time) int32 {
 	return w[i-1].weight
 }
 
-// stepRef finds "step 3/8" in a decision's message.
-var stepRef = regexp.MustCompile(`\bstep (\d+)/(\d+)\b`)
-
-// historyWeights works out the weight over the current release from its
-// decisions, the way the engine set it: a step started holds the weight of
-// the last setWeight up to it (a setWeight step applies at once), a
-// promotion sends everything to the canary, a rollback everything back.
-// The status' weight is the truth from the last decision on. Decisions
-// before since belong to earlier releases.
+// historyWeights is the weight over the current release, from its
+// decisions: each records the canary weight it left. The status' weight
+// is the truth from the last decision on. Decisions before since belong to
+// earlier releases.
 func historyWeights(rel *v1alpha1.Release, since time.Time) weightTimeline {
-	held := heldWeights(rel)
 	st := rel.Status
-	promoted := int32(100)
-	if st.Phase == v1alpha1.PhasePromoted {
-		promoted = st.CanaryWeight
-	}
 	var out weightTimeline
 	var last time.Time
 	for _, d := range st.History {
@@ -121,10 +108,7 @@ func historyWeights(rel *v1alpha1.Release, since time.Time) weightTimeline {
 			continue
 		}
 		last = d.Time.Time
-		w, ok := decisionWeight(d, held, promoted)
-		if ok {
-			out = append(out, weightChange{at: d.Time.Time, weight: w})
-		}
+		out = append(out, weightChange{at: d.Time.Time, weight: d.CanaryWeight})
 	}
 	if st.StepStartedAt != nil && st.StepStartedAt.After(last) {
 		last = st.StepStartedAt.Time
@@ -133,45 +117,5 @@ func historyWeights(rel *v1alpha1.Release, since time.Time) weightTimeline {
 		out = append(out, weightChange{at: last, weight: st.CanaryWeight})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].at.Before(out[j].at) })
-	return out
-}
-
-// decisionWeight is the weight a decision leaves, when it sets one.
-func decisionWeight(d v1alpha1.Decision, held []int32, promoted int32) (int32, bool) {
-	switch d.Reason {
-	case "NewRevision":
-		if len(held) > 0 {
-			return held[0], true
-		}
-		return 0, true
-	case "StepStarted", "Resumed", "PausedStep":
-		m := stepRef.FindStringSubmatch(d.Message)
-		if m == nil {
-			return 0, false
-		}
-		n, err := strconv.Atoi(m[1])
-		if err != nil || n < 1 || n > len(held) {
-			return 0, false
-		}
-		return held[n-1], true
-	case "Promoting", "PromotedFull", "Promoted":
-		return promoted, true
-	case "Aborted", "JudgeFailed", "ThresholdReached", "Reverted", "RolledBack":
-		return 0, true
-	}
-	return 0, false
-}
-
-// heldWeights is the canary weight at each step of the release's plan.
-func heldWeights(rel *v1alpha1.Release) []int32 {
-	plan := engine.NewPlan(rel.Spec, engine.PromoteShiftToCanary)
-	out := make([]int32, len(plan.Steps))
-	var w int32
-	for i, s := range plan.Steps {
-		if s.Kind == engine.StepSetWeight {
-			w = s.Weight
-		}
-		out[i] = w
-	}
 	return out
 }

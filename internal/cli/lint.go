@@ -26,7 +26,7 @@ func newLintCommand(g *globals) *cobra.Command {
 					fmt.Fprintln(g.out, err)
 					continue
 				}
-				fmt.Fprintf(g.out, "%s: ok: %s\n", f, planSummary(engine.NewPlan(rel.Spec, engine.PromoteShiftToCanary), len(rel.Spec.Analysis.Metrics)))
+				fmt.Fprintf(g.out, "%s: ok: %s\n", f, planSummary(engine.NewPlan(rel.Spec), len(rel.Spec.Analysis.Metrics)))
 			}
 			if failed {
 				return codeError{err: fmt.Errorf("invalid release file(s)"), code: exitFailed}

@@ -11,7 +11,7 @@ import (
 	"golang.org/x/term"
 
 	"sluice.dev/sluice/internal/engine"
-	"sluice.dev/sluice/internal/local"
+	"sluice.dev/sluice/internal/release"
 )
 
 // liveView shows a running release. On a terminal it redraws the tree in
@@ -24,7 +24,7 @@ type liveView struct {
 	last     time.Time
 	every    time.Duration
 	drawn    time.Time
-	snapshot *local.Snapshot
+	snapshot *release.View
 }
 
 func newLiveView(out io.Writer) *liveView {
@@ -56,7 +56,7 @@ func (v *liveView) event(name string, ev engine.Event) {
 }
 
 // update takes a new snapshot and redraws when it is time.
-func (v *liveView) update(s *local.Snapshot) {
+func (v *liveView) update(s *release.View) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.snapshot = s

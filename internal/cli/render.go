@@ -8,7 +8,7 @@ import (
 
 	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/engine"
-	"sluice.dev/sluice/internal/local"
+	"sluice.dev/sluice/internal/release"
 )
 
 // phaseIcon gives each phase a glyph, as people scan for them.
@@ -28,10 +28,10 @@ func bar(share float64, width int) string {
 
 // renderRelease writes the tree view of one release: header, weight bar,
 // versions, steps with the current one marked, and the latest decisions.
-func renderRelease(w io.Writer, s *local.Snapshot, now time.Time, decisions int) {
+func renderRelease(w io.Writer, s *release.View, now time.Time, decisions int) {
 	rel := &s.Release
 	st := rel.Status
-	plan := engine.NewPlan(rel.Spec, engine.PromoteShiftToCanary)
+	plan := engine.NewPlan(rel.Spec)
 	fmt.Fprintf(w, "Name:       %s\n", rel.Name)
 	fmt.Fprintf(w, "Phase:      %s %s\n", icon(st.Phase), orDash(string(st.Phase)))
 	if st.Message != "" {
@@ -67,7 +67,7 @@ func renderRelease(w io.Writer, s *local.Snapshot, now time.Time, decisions int)
 	renderDecisions(w, st.History, decisions)
 }
 
-func renderTree(w io.Writer, s *local.Snapshot) {
+func renderTree(w io.Writer, s *release.View) {
 	st := s.Release.Status
 	fmt.Fprintf(w, "%s %s  Release  %s\n", icon(st.Phase), s.Release.Name, orDash(string(st.Phase)))
 	for i, v := range s.Versions {
@@ -155,7 +155,7 @@ func decisionLine(d v1alpha1.Decision) string {
 }
 
 // statusLine is the one-line form used when output is not a terminal.
-func statusLine(s *local.Snapshot) string {
+func statusLine(s *release.View) string {
 	st := s.Release.Status
 	var b strings.Builder
 	fmt.Fprintf(&b, "%-14s %-11s step %d/%d weight %3d%%", s.Release.Name, st.Phase, min(st.StepIndex+1, st.StepCount), st.StepCount, st.CanaryWeight)

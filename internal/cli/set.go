@@ -20,8 +20,10 @@ func newSetCommand(g *globals) *cobra.Command {
 		Short: "Set a container image of the release's canary, which starts a release",
 		Long: `Set image changes the image of the Deployment a release treats as its canary:
 spec.workload.target.deployment, or spec.workload.deployments.canary. The
-controller sees the new pod template and starts the release. In a GitOps setup
-change the image in Git instead.`,
+controller sees the new pod template and starts the next release at step 1,
+with the version serving now as its baseline; the stable Deployment keeps
+serving until the analysis passes. In a GitOps setup change the image in Git
+instead.`,
 		Example: "  sluice set image api api=registry.example/api:v2 -n shop",
 		Args:    cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -34,12 +36,14 @@ change the image in Git instead.`,
 			if err := c.Get(cmd.Context(), types.NamespacedName{Namespace: ns, Name: args[0]}, &rel); err != nil {
 				return fmt.Errorf("release %s/%s: %w", ns, args[0], err)
 			}
-			deploy := ""
+			deploy, note := "", ""
 			switch w := rel.Spec.Workload; {
 			case w.Target != nil:
 				deploy = w.Target.Deployment
+				note = fmt.Sprintf("the target of release %s; %s-primary keeps serving until the analysis passes (in a GitOps setup change the image in Git instead)", args[0], deploy)
 			case w.Deployments != nil:
 				deploy = w.Deployments.Canary
+				note = fmt.Sprintf("the canary of release %s; %s keeps serving until the analysis passes, then takes the new template", args[0], w.Deployments.Stable)
 			default:
 				return fmt.Errorf("release %s has no Deployment to set an image on", args[0])
 			}
@@ -60,7 +64,7 @@ change the image in Git instead.`,
 			if err := c.Patch(cmd.Context(), d, client.RawPatch(types.StrategicMergePatchType, patch), client.FieldOwner("sluice-cli")); err != nil {
 				return fmt.Errorf("deployment %s/%s: %w", ns, deploy, err)
 			}
-			fmt.Fprintf(g.out, "deployment %s/%s: image set; release %s will start\n", ns, deploy, args[0])
+			fmt.Fprintf(g.out, "deployment %s/%s: image set (%s)\n", ns, deploy, note)
 			return nil
 		},
 	})

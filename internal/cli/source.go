@@ -10,13 +10,14 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 
 	"sluice.dev/sluice/internal/local"
+	"sluice.dev/sluice/internal/release"
 )
 
 // releaseSource is where get and the control commands find releases: a
 // local state dir, or a cluster.
 type releaseSource interface {
-	Get(ctx context.Context, name string) (*local.Snapshot, bool, error)
-	List(ctx context.Context) ([]*local.Snapshot, error)
+	Get(ctx context.Context, name string) (*release.View, bool, error)
+	List(ctx context.Context) ([]*release.View, error)
 	Command(ctx context.Context, name, command string) (string, error)
 }
 

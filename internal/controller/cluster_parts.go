@@ -11,11 +11,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"sluice.dev/sluice/api/v1alpha1"
-	"sluice.dev/sluice/internal/analysis"
-	"sluice.dev/sluice/internal/engine"
-	"sluice.dev/sluice/internal/hooks"
 	"sluice.dev/sluice/internal/kubeerr"
 	"sluice.dev/sluice/internal/metrics/prometheus"
+	"sluice.dev/sluice/internal/release"
 	"sluice.dev/sluice/internal/traffic/gatewayapi"
 	"sluice.dev/sluice/internal/traffic/istio"
 	"sluice.dev/sluice/internal/workload/kubernetes"
@@ -30,7 +28,7 @@ type ClusterParts struct {
 	// HTTP is the client for Prometheus (nil: the default transport).
 	HTTP http.RoundTripper
 	// Webhooks calls the releases' webhooks.
-	Webhooks Hooks
+	Webhooks release.Hooks
 	Logger   *slog.Logger
 
 	mu   sync.Mutex
@@ -38,21 +36,43 @@ type ClusterParts struct {
 }
 
 var (
-	_ Parts = (*ClusterParts)(nil)
-	_ Hooks = hooks.Stages{}
+	_ Parts          = (*ClusterParts)(nil)
+	_ release.Metrics = (*prometheus.Source)(nil)
 )
 
-// Workload returns the driver of the release's workload form.
-func (p *ClusterParts) Workload(rel *v1alpha1.Release) (Workload, error) {
+// Build returns the release's parts. A local workload is a ConfigError of
+// the spec alone: it runs with `sluice run`, not in a cluster.
+func (p *ClusterParts) Build(rel *v1alpha1.Release) (release.Parts, error) {
+	if rel.Spec.Workload.Local != nil {
+		return release.Parts{}, kubeerr.Config("spec.workload.local", "", "local releases run with `sluice run`, not in a cluster")
+	}
+	d, err := kubernetes.New(p.Client, rel.Namespace, rel.Name, rel.Spec.Workload, rel)
+	if err != nil {
+		return release.Parts{}, fmt.Errorf("workload: %w", err)
+	}
+	rt, err := p.router(rel)
+	if err != nil {
+		return release.Parts{}, err
+	}
+	return release.Parts{
+		Workload: workloadAdapter{d},
+		Router:   rt,
+		Metrics:  func(vs release.Versions) (release.Metrics, error) { return p.metrics(rel, vs) },
+		Hooks:    p.Webhooks,
+	}, nil
+}
+
+// Finalizer returns the workload driver, which gives replicas back.
+func (p *ClusterParts) Finalizer(rel *v1alpha1.Release) (Finalizing, error) {
 	d, err := kubernetes.New(p.Client, rel.Namespace, rel.Name, rel.Spec.Workload, rel)
 	if err != nil {
 		return nil, fmt.Errorf("workload: %w", err)
 	}
-	return workloadAdapter{d}, nil
+	return d, nil
 }
 
-// Router returns the router of the release's traffic form.
-func (p *ClusterParts) Router(rel *v1alpha1.Release) (Router, error) {
+// router returns the router of the release's traffic form.
+func (p *ClusterParts) router(rel *v1alpha1.Release) (release.Router, error) {
 	t := rel.Spec.Traffic
 	switch {
 	case t.Istio != nil:
@@ -63,8 +83,8 @@ func (p *ClusterParts) Router(rel *v1alpha1.Release) (Router, error) {
 	return nil, kubeerr.Config("spec.traffic", "", "set istio or gatewayAPI: the proxy router runs with `sluice run`")
 }
 
-// Metrics returns a Prometheus source for the release's workloads.
-func (p *ClusterParts) Metrics(rel *v1alpha1.Release, ws WorkloadState) (analysis.Source, error) {
+// metrics returns a Prometheus source for the release's workloads.
+func (p *ClusterParts) metrics(rel *v1alpha1.Release, vs release.Versions) (release.Metrics, error) {
 	addr := p.PrometheusAddress
 	if pr := rel.Spec.Analysis.Prometheus; pr != nil && pr.Address != "" {
 		addr = pr.Address
@@ -76,7 +96,7 @@ func (p *ClusterParts) Metrics(rel *v1alpha1.Release, ws WorkloadState) (analysi
 	if err != nil {
 		return nil, err
 	}
-	target := prometheus.ReleaseTarget(rel, ws.StableName, ws.CanaryName)
+	target := prometheus.ReleaseTarget(rel, vs.StableName, vs.CanaryName)
 	src, err := prometheus.New(api, target, rel.Spec.Analysis.Metrics, prometheus.Options{Logger: p.Logger})
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
@@ -101,30 +121,19 @@ func (p *ClusterParts) api(addr string) (promv1.API, error) {
 	return a, nil
 }
 
-// Hooks returns the webhook caller.
-func (p *ClusterParts) Hooks() Hooks { return p.Webhooks }
+// workloadAdapter maps the driver's observation to the release layer's.
+type workloadAdapter struct{ kubernetes.Driver }
 
-// workloadAdapter maps the driver's observation to the controller's.
-type workloadAdapter struct{ d kubernetes.Driver }
+var _ release.Workload = workloadAdapter{}
 
-func (w workloadAdapter) Observe(ctx context.Context) (WorkloadState, error) {
-	o, err := w.d.Observe(ctx)
+func (w workloadAdapter) Observe(ctx context.Context) (release.Versions, error) {
+	o, err := w.Driver.Observe(ctx)
 	if err != nil {
-		return WorkloadState{}, err //nolint:wrapcheck // the driver's errors say what they are about
+		return release.Versions{}, err //nolint:wrapcheck // the driver's errors say what they are about
 	}
-	return WorkloadState{
+	return release.Versions{
 		StableRevision: o.StableRevision, CanaryRevision: o.CanaryRevision,
 		StableReady: o.StableReady, CanaryReady: o.CanaryReady,
 		StableName: o.StableName, CanaryName: o.CanaryName,
 	}, nil
-}
-
-func (w workloadAdapter) Apply(ctx context.Context, d engine.Desired, st v1alpha1.ReleaseStatus) error {
-	return w.d.Apply(ctx, d, st) //nolint:wrapcheck // as above
-}
-
-func (w workloadAdapter) PromoteMode() engine.PromoteMode { return w.d.PromoteMode() }
-
-func (w workloadAdapter) Finalize(ctx context.Context) error {
-	return w.d.Finalize(ctx) //nolint:wrapcheck // as above
 }

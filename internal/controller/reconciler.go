@@ -6,20 +6,17 @@ import (
 	"fmt"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
-	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/engine"
 	"sluice.dev/sluice/internal/kubeerr"
+	"sluice.dev/sluice/internal/release"
 	"sluice.dev/sluice/internal/telemetry"
 )
 
@@ -28,7 +25,8 @@ type EventRecorder interface {
 	Eventf(regarding runtime.Object, related runtime.Object, eventtype, reason, action, note string, args ...any)
 }
 
-// Reconciler runs the engine for each Release.
+// Reconciler is the Kubernetes shell: it keeps each Release's memory in
+// .status and schedules its ticks; the release layer decides.
 type Reconciler struct {
 	Client client.Client
 	// Reader reads releases past the cache: .status is the release's
@@ -44,11 +42,12 @@ type Reconciler struct {
 	Telemetry *telemetry.Recorder
 	// Alerts sends spec.alerts; nil sends nothing.
 	Alerts Alerter
+	// Interrupts lets an abort cut short a tick waiting on a webhook.
+	Interrupts release.Interrupts
 }
 
-// Reconcile observes, decides, acts and records for one release.
+// Reconcile runs one tick of a release.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, err error) {
-	log := logf.FromContext(ctx)
 	stalled, gone := false, false
 	defer func() {
 		if !gone {
@@ -81,60 +80,48 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 		}
 		stored = *patched
 	}
-	rel := stored.DeepCopy()
-	rel.Default() // in memory: the stored spec stays as the user wrote it
 
-	if errs := rel.Validate(); len(errs) > 0 {
+	now := r.Clock.Now()
+	out, err := r.loop(&stored).Tick(ctx, &stored, release.Input{Now: now, Command: parseCommand(stored.Annotations[CommandAnnotation])})
+	var se *release.StalledError
+	switch {
+	case errors.As(err, &se):
 		stalled = true
-		return ctrl.Result{}, r.stall(ctx, &stored, "InvalidSpec", v1alpha1.FormatError(errs[0]))
-	}
-	if rel.Spec.Workload.Local != nil {
-		stalled = true
-		return ctrl.Result{}, r.stall(ctx, &stored, "InvalidSpec", "spec.workload.local: local releases run with `sluice run`, not in a cluster")
-	}
-	t, err := r.observe(ctx, rel)
-	if err != nil {
-		var ce *kubeerr.ConfigError
-		if errors.As(err, &ce) {
+		if se.Reason == "MissingReference" {
 			// A person must fix a reference; watches bring us back, and a
 			// slow retry covers objects we do not watch.
-			stalled = true
-			return ctrl.Result{RequeueAfter: 10 * time.Second}, r.stall(ctx, &stored, "MissingReference", ce.Error())
+			return ctrl.Result{RequeueAfter: 10 * time.Second}, nil
 		}
+		return ctrl.Result{}, nil
+	case errors.Is(err, release.ErrInterrupted):
+		return ctrl.Result{Requeue: true}, nil
+	case err != nil:
 		return ctrl.Result{}, err
 	}
+	return ctrl.Result{RequeueAfter: r.next(out.Plan, out.Status, now)}, nil
+}
 
-	res := engine.Step(t.plan, rel.Status, t.obs)
-	res.Status.ObservedGeneration = rel.Generation
-	keepJudge(&res.Status, t.judge.status)
-	if err := r.act(ctx, t, res); err != nil {
-		var ce *kubeerr.ConfigError
-		if errors.As(err, &ce) {
-			stalled = true
-			return ctrl.Result{RequeueAfter: 10 * time.Second}, r.stall(ctx, &stored, "MissingReference", ce.Error())
-		}
-		return ctrl.Result{}, err
+// loop is the release layer's loop for one stored release: its status is
+// patched onto that object, its decisions become Events, alerts and
+// metrics.
+func (r *Reconciler) loop(stored *v1alpha1.Release) *release.Loop {
+	return &release.Loop{
+		Build:      r.Parts.Build,
+		Store:      statusStore{r.Client},
+		Interrupts: &r.Interrupts,
+		Recorders: []release.Recorder{
+			release.RecorderFunc(func(ctx context.Context, rec release.Record) { r.recordEvents(ctx, stored, rec) }),
+			release.RecorderFunc(func(ctx context.Context, rec release.Record) {
+				r.alert(ctx, stored, rec.Release, rec.Events, rec.Now)
+			}),
+			release.RecorderFunc(func(_ context.Context, rec release.Record) {
+				r.Telemetry.Observe(rec.Release, rec.Events, rec.Now)
+				if rec.Judge != nil {
+					r.Telemetry.ObserveJudge(rec.Release.Namespace, rec.Release.Name, *rec.Judge)
+				}
+			}),
+		},
 	}
-	setStalled(&res.Status, false, "", "", t.obs.Now)
-	if err := r.saveStatus(ctx, &stored, res.Status); err != nil {
-		return ctrl.Result{}, err
-	}
-	for _, ev := range res.Events {
-		typ := corev1.EventTypeNormal
-		if ev.Warning {
-			typ = corev1.EventTypeWarning
-		}
-		r.Recorder.Eventf(&stored, nil, typ, ev.Reason, "Decide", "%s", ev.Message)
-		log.Info(ev.Message, "reason", ev.Reason, "phase", res.Status.Phase)
-	}
-	r.Parts.Hooks().Announce(ctx, rel, res.Events)
-	rel.Status = res.Status
-	r.alert(ctx, &stored, rel, res.Events, t.obs.Now)
-	r.Telemetry.Observe(rel, res.Events, t.obs.Now)
-	if v := t.judge.verdict; v != nil {
-		r.Telemetry.ObserveJudge(rel.Namespace, rel.Name, *v)
-	}
-	return ctrl.Result{RequeueAfter: r.next(t.plan, res.Status, t.obs.Now)}, nil
 }
 
 // Finalizer lets Sluice give back the replicas it took before a release
@@ -149,9 +136,9 @@ func (r *Reconciler) finalize(ctx context.Context, stored *v1alpha1.Release) err
 	rel := stored.DeepCopy()
 	rel.Default()
 	if rel.Spec.Workload.Local == nil {
-		wl, err := r.Parts.Workload(rel)
+		f, err := r.Parts.Finalizer(rel)
 		if err == nil {
-			err = wl.Finalize(ctx)
+			err = f.Finalize(ctx)
 		}
 		if _, isConfig := kubeerr.AsConfig(err); err != nil && !isConfig {
 			return fmt.Errorf("finalizing workloads: %w", err)
@@ -190,40 +177,23 @@ func (r *Reconciler) next(plan engine.Plan, st v1alpha1.ReleaseStatus, now time.
 	return max(tick, 50*time.Millisecond)
 }
 
-// stall records that the release cannot go on without a person's change:
-// condition Stalled with the field path, Ready False, a warning Event.
-func (r *Reconciler) stall(ctx context.Context, stored *v1alpha1.Release, reason, msg string) error {
-	st := *stored.Status.DeepCopy()
-	st.ObservedGeneration = stored.Generation
-	st.Message = msg
-	now := r.Clock.Now()
-	was := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionStalled)
-	setStalled(&st, true, reason, msg, now)
-	if err := r.saveStatus(ctx, stored, st); err != nil {
-		return err
-	}
-	r.Recorder.Eventf(stored, nil, corev1.EventTypeWarning, reason, "Validate", "%s", msg)
-	if was == nil || was.Status != metav1.ConditionTrue || was.Message != msg {
-		// News once per new stall, not at every retry.
-		rel := stored.DeepCopy()
-		rel.Status = st
-		r.alert(ctx, stored, rel, []engine.Event{{Reason: reason, Message: msg, Warning: true}}, now)
-	}
-	return nil
-}
+// statusStore keeps a release's status in .status.
+type statusStore struct{ c client.Client }
 
-// saveStatus patches .status when it changed; a merge patch of the status
-// subresource only, so spec and metadata are never written.
-func (r *Reconciler) saveStatus(ctx context.Context, stored *v1alpha1.Release, st v1alpha1.ReleaseStatus) error {
-	if equality.Semantic.DeepEqual(stored.Status, st) {
+var _ release.Store = statusStore{}
+
+// Save patches .status when it changed: a merge patch of the status
+// subresource only, so spec and metadata are never written. The
+// optimistic lock refuses the patch if another writer changed the release
+// since it was read; the next reconcile decides again.
+func (s statusStore) Save(ctx context.Context, rel *v1alpha1.Release, st v1alpha1.ReleaseStatus) error {
+	if equality.Semantic.DeepEqual(rel.Status, st) {
 		return nil
 	}
-	patched := stored.DeepCopy()
+	patched := rel.DeepCopy()
 	patched.Status = st
-	// The optimistic lock refuses the patch if another writer changed the
-	// release since it was read; the next reconcile decides again.
-	if err := r.Client.Status().Patch(ctx, patched, client.MergeFromWithOptions(stored, client.MergeFromWithOptimisticLock{})); err != nil {
-		return fmt.Errorf("saving status of %s/%s: %w", stored.Namespace, stored.Name, err)
+	if err := s.c.Status().Patch(ctx, patched, client.MergeFromWithOptions(rel, client.MergeFromWithOptimisticLock{})); err != nil {
+		return fmt.Errorf("saving status of %s/%s: %w", rel.Namespace, rel.Name, err)
 	}
 	return nil
 }

@@ -11,7 +11,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
-	"sluice.dev/sluice/internal/local"
+	"sluice.dev/sluice/internal/release"
 )
 
 // Commands are the actions the dashboard offers; each needs the token.
@@ -91,7 +91,7 @@ func (s *Server) get(ctx context.Context, key string) (*ReleaseView, error) {
 		return nil, fmt.Errorf("release %s: %w", key, err)
 	}
 	if snap == nil {
-		return nil, fmt.Errorf("release %s: %w", key, local.ErrNoState)
+		return nil, fmt.Errorf("release %s: %w", key, release.ErrNotFound)
 	}
 	v := newView(key, snap, live)
 	v.Notes = notes
@@ -167,9 +167,9 @@ func (s *Server) sourceError(w http.ResponseWriter, what string, err error) {
 	switch {
 	case errors.Is(err, errBadName):
 		code = http.StatusBadRequest
-	case errors.Is(err, local.ErrNoState), apierrors.IsNotFound(err):
+	case errors.Is(err, release.ErrNotFound), apierrors.IsNotFound(err):
 		code = http.StatusNotFound
-	case errors.Is(err, local.ErrNotRunning):
+	case errors.Is(err, release.ErrNotRunning):
 		code = http.StatusConflict
 	case errors.Is(err, context.DeadlineExceeded):
 		code = http.StatusGatewayTimeout

@@ -3,7 +3,7 @@ package dashboard
 import (
 	"context"
 
-	"sluice.dev/sluice/internal/local"
+	"sluice.dev/sluice/internal/release"
 )
 
 // NotedSource is a Source that also says what it could not show of a
@@ -13,11 +13,11 @@ import (
 type NotedSource interface {
 	Source
 	// GetNoted is Get with the notes for people.
-	GetNoted(ctx context.Context, name string) (snap *local.Snapshot, live bool, notes []string, err error)
+	GetNoted(ctx context.Context, name string) (view *release.View, live bool, notes []string, err error)
 }
 
 // getSnapshot asks the Source for a release, with notes when it has any.
-func (s *Server) getSnapshot(ctx context.Context, key string) (*local.Snapshot, bool, []string, error) {
+func (s *Server) getSnapshot(ctx context.Context, key string) (*release.View, bool, []string, error) {
 	if ns, ok := s.src.(NotedSource); ok {
 		return ns.GetNoted(ctx, key) //nolint:wrapcheck // get wraps it with the key
 	}

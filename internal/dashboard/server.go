@@ -14,22 +14,20 @@ import (
 
 	"k8s.io/utils/clock"
 
-	"sluice.dev/sluice/internal/local"
+	"sluice.dev/sluice/internal/release"
 )
 
 // Source is where the dashboard finds releases and sends commands. The
 // CLI's local client (state dir plus the running `sluice run`) and its
 // cluster client both have this shape, so one dashboard serves both shells.
 type Source interface {
-	List(ctx context.Context) ([]*local.Snapshot, error)
+	List(ctx context.Context) ([]*release.View, error)
 	// Get returns a release and whether it is live (its runner answers).
-	Get(ctx context.Context, name string) (*local.Snapshot, bool, error)
+	Get(ctx context.Context, name string) (*release.View, bool, error)
 	// Command sends promote, abort, pause, resume or retry and returns the
 	// command's id.
 	Command(ctx context.Context, name, command string) (string, error)
 }
-
-var _ Source = (*local.Client)(nil)
 
 // Options configure a Server. Zero values are sensible defaults.
 type Options struct {

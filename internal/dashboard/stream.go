@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"time"
 
-	"sluice.dev/sluice/internal/local"
+	"sluice.dev/sluice/internal/release"
 )
 
 // Live streams are server-sent events:
@@ -141,7 +141,7 @@ func delta(prev, next *ReleaseView) *ReleaseView {
 		i--
 	}
 	out := *next
-	out.Checks = append([]local.CheckPoint(nil), pts[i:]...)
+	out.Checks = append([]release.CheckPoint(nil), pts[i:]...)
 	from := pts[0].Time
 	out.Delta, out.ChecksFrom = true, &from
 	return &out

@@ -1,40 +1,21 @@
 package dashboard
 
 import (
-	"fmt"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"sluice.dev/sluice/api/v1alpha1"
-	"sluice.dev/sluice/internal/engine"
-	"sluice.dev/sluice/internal/local"
+	"sluice.dev/sluice/internal/release"
 )
 
-// Health is the one-word answer to "is this release all right?".
-type Health string
-
-// The health badges.
-const (
-	HealthHealthy  Health = "Healthy"
-	HealthDegraded Health = "Degraded"
-	HealthFailing  Health = "Failing"
-	HealthUnknown  Health = "Unknown"
-)
-
-// ReleaseView is a release page's data: the snapshot as the shells expose
-// it, with what the page would otherwise have to work out itself.
+// ReleaseView is a release page's data: the release view as the shells
+// produce it, with what the page would otherwise have to work out itself.
 type ReleaseView struct {
-	local.Snapshot
+	release.View
 	// Key is the release's name in this dashboard's URLs.
-	Key string `json:"key"`
-	// Live is false when the runner has gone and the snapshot is as saved.
-	Live         bool     `json:"live"`
-	Health       Health   `json:"health"`
-	HealthReason string   `json:"healthReason,omitempty"`
-	Plan         []Step   `json:"plan"`
-	Objects      []Object `json:"objects,omitempty"`
+	Key     string   `json:"key"`
+	Objects []Object `json:"objects,omitempty"`
 	// Notes say what the Source could not show, such as metrics it failed
 	// to read: the charts are then gaps, not a healthy release.
 	Notes []string `json:"notes,omitempty"`
@@ -43,17 +24,6 @@ type ReleaseView struct {
 	// time of the oldest point still kept.
 	Delta      bool       `json:"delta,omitempty"`
 	ChecksFrom *time.Time `json:"checksFrom,omitempty"`
-}
-
-// Step is one expanded step of the release's plan with where it stands.
-type Step struct {
-	Index int32  `json:"index"`
-	Kind  string `json:"kind"`
-	Text  string `json:"text"`
-	// Weight is the canary weight this step sets, or holds at.
-	Weight int32 `json:"weight"`
-	// State is done, current, pending or failed.
-	State string `json:"state"`
 }
 
 // Object is a workload or traffic object the release drives.
@@ -74,7 +44,7 @@ type Summary struct {
 	StepCount    int32           `json:"stepCount"`
 	Step         string          `json:"step,omitempty"`
 	CanaryWeight int32           `json:"canaryWeight"`
-	Health       Health          `json:"health"`
+	Health       release.Health  `json:"health"`
 	HealthReason string          `json:"healthReason,omitempty"`
 	Stable       string          `json:"stable,omitempty"`
 	Canary       string          `json:"canary,omitempty"`
@@ -91,44 +61,50 @@ type AnalysisSummary struct {
 }
 
 // key is a release's name in URLs and in calls to the Source.
-func (s *Server) key(snap *local.Snapshot) string {
-	if s.opts.Namespaced && snap.Release.Namespace != "" {
-		return snap.Release.Namespace + "/" + snap.Release.Name
+func (s *Server) key(v *release.View) string {
+	if s.opts.Namespaced && v.Release.Namespace != "" {
+		return v.Release.Namespace + "/" + v.Release.Name
 	}
-	return snap.Release.Name
+	return v.Release.Name
 }
 
-// newView builds a release page's data. The judge's saved evidence and the
-// runner's control address are left out: they are the runner's business,
-// and the control endpoint takes commands without a token.
-func newView(key string, snap *local.Snapshot, live bool) *ReleaseView {
-	v := &ReleaseView{Snapshot: *snap, Key: key, Live: live}
-	v.JudgeState, v.Control = nil, ""
-	v.Health, v.HealthReason = health(snap)
-	v.Plan = planSteps(&snap.Release)
-	v.Objects = objects(&snap.Release)
-	return v
+// newView builds a release page's data. The judge's evidence stays out:
+// it is the engine's memory, not something people read. Secrets are
+// redacted: the page is read without the token too.
+func newView(key string, v *release.View, live bool) *ReleaseView {
+	out := &ReleaseView{View: *v.Redact(), Key: key}
+	out.Live = live
+	out.Release.Status.Analysis.Judge = nil
+	if out.Plan == nil {
+		out.Settle()
+	}
+	out.Objects = objects(&v.Release)
+	return out
 }
 
-func newSummary(key string, snap *local.Snapshot) Summary {
-	rel := &snap.Release
+func newSummary(key string, view *release.View) Summary {
+	rel := &view.Release
 	st := rel.Status
 	sum := Summary{
 		Key: key, Name: rel.Name, Namespace: rel.Namespace,
 		Phase: st.Phase, Message: st.Message,
 		StepIndex: st.StepIndex, StepCount: st.StepCount, CanaryWeight: st.CanaryWeight,
-		StartedAt: st.StartedAt, UpdatedAt: snap.UpdatedAt, Paused: rel.Spec.Paused,
-		Analysis: AnalysisSummary{Passed: st.Analysis.PassedChecks, Failed: st.Analysis.FailedChecks},
+		StartedAt: st.StartedAt, UpdatedAt: view.UpdatedAt, Paused: rel.Spec.Paused,
+		Analysis:     AnalysisSummary{Passed: st.Analysis.PassedChecks, Failed: st.Analysis.FailedChecks},
+		Health:       view.Health,
+		HealthReason: view.HealthReason,
 	}
-	sum.Health, sum.HealthReason = health(snap)
-	plan := planSteps(rel)
+	plan := view.Plan
+	if plan == nil {
+		plan = release.PlanView(rel)
+	}
 	if sum.StepCount == 0 {
 		sum.StepCount = int32(len(plan))
 	}
 	if i := int(st.StepIndex); i >= 0 && i < len(plan) {
 		sum.Step = plan[i].Text
 	}
-	for _, v := range snap.Versions {
+	for _, v := range view.Versions {
 		label := v.Version
 		if label == "" {
 			label = v.Revision
@@ -141,70 +117,6 @@ func newSummary(key string, snap *local.Snapshot) Summary {
 		}
 	}
 	return sum
-}
-
-// health judges a release from its phase, conditions, last check and the
-// judge's verdict, worst first.
-func health(snap *local.Snapshot) (Health, string) {
-	st := snap.Release.Status
-	if c := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionStalled); c != nil && c.Status == metav1.ConditionTrue {
-		return HealthFailing, "stalled: " + c.Message
-	}
-	switch st.Phase {
-	case v1alpha1.PhaseRolledBack, v1alpha1.PhaseRollingBack:
-		return HealthFailing, "rolled back: " + st.Message
-	case v1alpha1.PhasePromoted:
-		return HealthHealthy, "promoted"
-	}
-	if snap.Judge != nil && snap.Judge.Decision == string(v1alpha1.VerdictFail) {
-		return HealthFailing, "the judge failed the canary: " + snap.Judge.Reason
-	}
-	for _, m := range st.Analysis.Metrics {
-		if m.Verdict == v1alpha1.VerdictFail {
-			return HealthDegraded, fmt.Sprintf("%s failed its check (%s)", m.Name, m.Value)
-		}
-	}
-	if st.Analysis.FailedChecks > 0 {
-		return HealthDegraded, fmt.Sprintf("%d failed check(s) so far", st.Analysis.FailedChecks)
-	}
-	if st.Analysis.PassedChecks > 0 {
-		return HealthHealthy, fmt.Sprintf("%d check(s) passed", st.Analysis.PassedChecks)
-	}
-	for _, v := range snap.Versions {
-		if v.SuccessRate != nil && *v.SuccessRate < 99 {
-			return HealthDegraded, fmt.Sprintf("%s answers %.1f%% of requests well", v.Name, *v.SuccessRate)
-		}
-	}
-	if st.Phase == v1alpha1.PhaseWaiting {
-		return HealthHealthy, "waiting for a new revision"
-	}
-	return HealthUnknown, "no check has run yet"
-}
-
-// planSteps expands the strategy the way the engine does and marks where
-// the release stands in it.
-func planSteps(rel *v1alpha1.Release) []Step {
-	plan := engine.NewPlan(rel.Spec, engine.PromoteShiftToCanary)
-	st := rel.Status
-	out := make([]Step, 0, len(plan.Steps))
-	var weight int32
-	for i, ps := range plan.Steps {
-		if ps.Kind == engine.StepSetWeight {
-			weight = ps.Weight
-		}
-		step := Step{Index: int32(i), Kind: string(ps.Kind), Text: ps.String(), Weight: weight, State: "pending"}
-		idx := int(st.StepIndex)
-		switch {
-		case st.Phase == v1alpha1.PhasePromoted || st.Phase == v1alpha1.PhasePromoting || i < idx:
-			step.State = "done"
-		case i == idx && (st.Phase == v1alpha1.PhaseRolledBack || st.Phase == v1alpha1.PhaseRollingBack):
-			step.State = "failed"
-		case i == idx && (st.Phase == v1alpha1.PhaseProgressing || st.Phase == v1alpha1.PhasePaused):
-			step.State = "current"
-		}
-		out = append(out, step)
-	}
-	return out
 }
 
 // objects names what the release drives, in the words of its spec.

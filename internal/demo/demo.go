@@ -15,6 +15,7 @@ import (
 	"sluice.dev/sluice/internal/engine"
 	"sluice.dev/sluice/internal/loadgen"
 	"sluice.dev/sluice/internal/local"
+	"sluice.dev/sluice/internal/release"
 )
 
 //go:embed releases/*.yaml
@@ -44,7 +45,7 @@ type Options struct {
 	// Stdout and Stderr receive the sample apps' output; nil discards it.
 	Stdout, Stderr io.Writer
 	// OnUpdate and OnEvent feed a live view.
-	OnUpdate func(*local.Snapshot)
+	OnUpdate func(*release.View)
 	OnEvent  func(release string, ev engine.Event)
 }
 
@@ -58,7 +59,7 @@ type Outcome struct {
 	// Load is what the load generator saw through the proxy.
 	Load loadgen.Stats
 	// Final is the release's last snapshot.
-	Final *local.Snapshot
+	Final *release.View
 }
 
 // OK reports whether the release ended as the demo expects.
@@ -112,9 +113,9 @@ func runCase(ctx context.Context, opts Options, c Case) (Outcome, error) {
 	// its proxy, so no request is sent to a closed port.
 	var gen atomic.Pointer[loadgen.Generator]
 	ropts := local.Options{
-		StateDir: opts.StateDir, Fresh: true, Logger: opts.Logger,
+		StateDir: opts.StateDir, Fresh: true, ExitOnDone: true, Logger: opts.Logger,
 		Stdout: opts.Stdout, Stderr: opts.Stderr,
-		OnUpdate: func(s *local.Snapshot) {
+		OnUpdate: func(s *release.View) {
 			if g := gen.Load(); g != nil && s.Release.Status.Phase.Terminal() {
 				g.Stop()
 			}
@@ -154,7 +155,7 @@ func runCase(ctx context.Context, opts Options, c Case) (Outcome, error) {
 		o.Load = g.Stats()
 	}
 	o.Elapsed = time.Since(start)
-	if s := r.Snapshot(); s != nil {
+	if s := r.View(); s != nil {
 		o.Final = s
 		o.Got = s.Release.Status.Phase
 		o.Message = s.Release.Status.Message
@@ -174,7 +175,7 @@ func startLoad(ctx context.Context, r *local.Runner, rate float64, done chan err
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		if s := r.Snapshot(); s != nil && s.ProxyAddress != "" {
+		if s := r.View(); s != nil && s.ProxyAddress != "" {
 			gen, err := loadgen.New(loadgen.Config{Target: s.ProxyAddress + "/", Rate: rate, Duration: 2 * time.Minute, Concurrency: 32})
 			if err != nil {
 				return nil, fmt.Errorf("load: %w", err)

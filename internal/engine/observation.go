@@ -112,6 +112,10 @@ type Desired struct {
 	CanaryWeight int32
 	// CanaryScaledUp says whether the canary should be running.
 	CanaryScaledUp bool
+	// Match says whether the release's match rules send the requests they
+	// match to the canary: while a canary is under test or being promoted,
+	// never once the release has ended or while it rolls back.
+	Match bool
 	// PromoteStable asks the workload driver to make the stable side run
 	// the canary's revision (status.canaryRevision): copy the pod template
 	// to the stable Deployment, or hand the canary process over to the

@@ -240,9 +240,11 @@ func (t *tick) desired() Desired {
 	switch t.st.Phase {
 	case v1alpha1.PhaseProgressing, v1alpha1.PhasePaused:
 		d.CanaryScaledUp = true
+		d.Match = t.plan.HasMatch
 	case v1alpha1.PhasePromoting:
 		d.CanaryScaledUp = true
 		d.PromoteStable = true
+		d.Match = t.plan.HasMatch
 	case v1alpha1.PhasePromoted:
 		d.PromoteStable = true
 	}

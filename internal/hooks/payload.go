@@ -26,6 +26,9 @@ type Payload struct {
 	// Revision is the canary's revision, so a receiver can tell releases of
 	// the same object apart.
 	Revision string `json:"revision,omitempty"`
+	// Reason is the decision's reason (an engine.Reason such as
+	// ThresholdReached), for event and post-rollout hooks.
+	Reason string `json:"reason,omitempty"`
 	// Message says what just happened, for event and post-rollout hooks.
 	Message string `json:"message,omitempty"`
 	// Metadata is the hook's own metadata from the Release (such as a load

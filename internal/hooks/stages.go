@@ -53,10 +53,18 @@ func (s Stages) AskRollback(ctx context.Context, rel *v1alpha1.Release, now time
 	if !Has(rel, v1alpha1.WebhookRollback) {
 		return nil
 	}
-	if yes, _ := s.Caller.RollbackRequested(ctx, rel.Spec.Webhooks, payloadOf(rel, v1alpha1.WebhookRollback, "roll back?")); yes {
-		return &engine.Command{ID: fmt.Sprintf("rollback-webhook-%d", now.UnixNano()), Kind: engine.CommandAbort}
+	if yes, asking := s.Caller.RollbackRequested(ctx, rel.Spec.Webhooks, payloadOf(rel, v1alpha1.WebhookRollback, "roll back?")); yes {
+		return &engine.Command{ID: fmt.Sprintf("rollback-webhook-%d", now.UnixNano()), Kind: engine.CommandAbort, Detail: "rollback webhook " + names(asking) + " asked for it"}
 	}
 	return nil
+}
+
+func names(results []Result) string {
+	out := make([]string, 0, len(results))
+	for _, r := range results {
+		out = append(out, r.Name)
+	}
+	return strings.Join(out, ", ")
 }
 
 // Confirm asks the confirm-promotion hooks once every step is done, and
@@ -77,10 +85,14 @@ func (s Stages) Confirm(ctx context.Context, rel *v1alpha1.Release, obs *engine.
 func (s Stages) Announce(ctx context.Context, rel *v1alpha1.Release, events []engine.Event) {
 	for _, ev := range events {
 		if Has(rel, v1alpha1.WebhookEvent) {
-			s.Caller.Notify(ctx, rel.Spec.Webhooks, v1alpha1.WebhookEvent, payloadOf(rel, v1alpha1.WebhookEvent, ev.Reason+": "+ev.Message))
+			p := payloadOf(rel, v1alpha1.WebhookEvent, ev.Message())
+			p.Reason = string(ev.Reason)
+			s.Caller.Notify(ctx, rel.Spec.Webhooks, v1alpha1.WebhookEvent, p)
 		}
 		if ev.To.Terminal() && ev.From != ev.To && Has(rel, v1alpha1.WebhookPostRollout) {
-			s.Caller.Notify(ctx, rel.Spec.Webhooks, v1alpha1.WebhookPostRollout, payloadOf(rel, v1alpha1.WebhookPostRollout, string(ev.To)+": "+ev.Message))
+			p := payloadOf(rel, v1alpha1.WebhookPostRollout, ev.Message())
+			p.Reason = string(ev.Reason)
+			s.Caller.Notify(ctx, rel.Spec.Webhooks, v1alpha1.WebhookPostRollout, p)
 		}
 	}
 }

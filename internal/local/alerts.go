@@ -4,8 +4,9 @@ import (
 	"context"
 	"time"
 
+	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/alerts"
-	"sluice.dev/sluice/internal/engine"
+	"sluice.dev/sluice/internal/release"
 )
 
 // alertDrain bounds how long a run that ends waits for its last alerts to
@@ -13,24 +14,27 @@ import (
 // receiver must not hold the exit.
 const alertDrain = 5 * time.Second
 
-// setUpAlerts checks spec.alerts once, before anything starts, so a typo
-// in a receiver stops `sluice run` with the field at fault instead of
-// losing every message of the release.
-func (r *Runner) setUpAlerts() error {
-	cfgs, err := alerts.ConfigsFromSpec(context.Background(), r.rel.Spec.Alerts, alerts.Sources{Env: r.opts.LookupEnv})
+// alertConfigs checks spec.alerts once, before anything starts (and again
+// for a spec handed over), so a typo in a receiver stops `sluice run` with
+// the field at fault instead of losing every message of the release.
+func (r *Runner) alertConfigs(spec []v1alpha1.Alert) ([]alerts.Config, error) {
+	cfgs, err := alerts.ConfigsFromSpec(context.Background(), spec, alerts.Sources{Env: r.opts.LookupEnv})
 	if err != nil {
-		return err //nolint:wrapcheck // already names spec.alerts[i]
+		return nil, err //nolint:wrapcheck // already names spec.alerts[i]
 	}
-	r.alertCfgs = cfgs
 	if len(cfgs) > 0 && r.alerts == nil {
 		r.alerts = &alerts.Dispatcher{Logger: r.opts.Logger}
 	}
-	return nil
+	return cfgs, nil
 }
 
-// alert queues the news among a step's events; it never blocks the tick.
-func (r *Runner) alert(ctx context.Context, events []engine.Event, now time.Time) {
-	r.alerts.NotifyEvents(ctx, r.alertCfgs, r.rel.Namespace, r.rel.Name, r.rel.Status, events, now)
+// alert queues the news among a tick's events; it never blocks the tick.
+func (r *Runner) alert(ctx context.Context, rec release.Record) {
+	r.mu.Lock()
+	cfgs := r.alertCfgs
+	r.mu.Unlock()
+	rel := rec.Release
+	r.alerts.NotifyEvents(ctx, cfgs, rel.Namespace, rel.Name, rel.Status, rec.Events, rec.Now)
 }
 
 // drainAlerts waits, boundedly, for queued alerts and the event and

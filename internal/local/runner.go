@@ -7,8 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/url"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -17,10 +17,11 @@ import (
 
 	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/alerts"
-	"sluice.dev/sluice/internal/analysis"
 	"sluice.dev/sluice/internal/engine"
+	"sluice.dev/sluice/internal/hooks"
 	"sluice.dev/sluice/internal/metrics/proxysource"
 	"sluice.dev/sluice/internal/proxy"
+	"sluice.dev/sluice/internal/release"
 	"sluice.dev/sluice/internal/telemetry"
 	"sluice.dev/sluice/internal/workload/local"
 )
@@ -36,17 +37,18 @@ type Options struct {
 	Tick time.Duration
 	// Fresh ignores any saved state and starts the release over.
 	Fresh bool
-	// KeepServing keeps the proxy serving, with the final weights, after
-	// the release has ended, until ctx is cancelled: users' traffic is not
-	// cut off when the release is over.
-	KeepServing bool
-	Clock       clock.WithTicker
-	Logger      *slog.Logger
+	// ExitOnDone returns as soon as the release has ended (Promoted or
+	// RolledBack), for scripts that want the exit code. Without it the
+	// runner is the data plane: its proxy keeps serving stable, and the
+	// next canary handed to it starts the next release.
+	ExitOnDone bool
+	Clock      clock.WithTicker
+	Logger     *slog.Logger
 	// Stdout and Stderr receive the versions' output; nil discards it.
 	Stdout, Stderr io.Writer
-	// OnUpdate is called with every new snapshot (for live views).
-	OnUpdate func(*Snapshot)
-	// OnEvent is called for each engine decision.
+	// OnUpdate is called with every new view (for live views).
+	OnUpdate func(*release.View)
+	// OnEvent is called for each decision.
 	OnEvent func(engine.Event)
 	// Alerts sends spec.alerts; default a Dispatcher that logs to Logger.
 	Alerts *alerts.Dispatcher
@@ -54,38 +56,48 @@ type Options struct {
 	LookupEnv func(name string) (string, bool)
 }
 
-// Runner runs one release locally.
+// Runner runs one local release: it is the local shell. It keeps the
+// release's memory in the state file and ticks the release layer on a
+// ticker; everything else — the order of a tick, the gates, the safety
+// rules — is the release layer's.
 type Runner struct {
 	opts    Options
-	rel     *v1alpha1.Release
-	plan    engine.Plan
 	path    string
 	proxy   *proxy.Proxy
 	metrics *proxysource.Source
 	driver  *local.Driver
-	stable  *local.Instance
-	canary  *local.Instance
-	judge   *judgeRunner
+	slots   *slots
+	loop    *release.Loop
+	hooks   *localHooks
 	// registry serves the proxy's and the release's own metrics together.
 	registry  *prometheus.Registry
 	telemetry *telemetry.Recorder
-
-	mu       sync.Mutex
-	snap     *Snapshot
-	commands []engine.Command
-	cmdSeq   int
-	history  []CheckPoint
-	control  string
-	// lastJudge is the judge's latest verdict, kept after the release ends.
-	lastJudge *JudgeView
-	// canaryEjections is the proxy's count of canary ejections last seen.
-	canaryEjections uint64
-	proxyURL        string
-
 	alerts    *alerts.Dispatcher
+	token     string
+
+	mu        sync.Mutex
+	rel       *v1alpha1.Release
 	alertCfgs []alerts.Config
-	hooks     *localHooks
+	commands  []engine.Command
+	cmdSeq    int
+	history   []release.CheckPoint
+	view      *release.View
+	info      *RunnerInfo
+	// stable is the spec serving as stable (the slots' lock is taken
+	// before mu, never after: the slots tell of a promotion holding theirs).
+	stable    *v1alpha1.LocalVersion
+	lastSave  time.Time
+	saved     v1alpha1.ReleaseStatus
+	wake      chan struct{}
 }
+
+// ErrRolledBack is returned by Run when the release ended RolledBack, so
+// that scripts get a non-zero exit code.
+var ErrRolledBack = errors.New("release rolled back")
+
+// ErrAlreadyRunning means another `sluice run` drives this release; hand
+// it the release file instead (Client.Apply).
+var ErrAlreadyRunning = errors.New("another sluice run drives this release")
 
 // New prepares a runner for a validated, defaulted release.
 func New(rel *v1alpha1.Release, opts Options) (*Runner, error) {
@@ -119,56 +131,70 @@ func New(rel *v1alpha1.Release, opts Options) (*Runner, error) {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	r := &Runner{
-		registry:  reg,
-		telemetry: rec,
-		opts:      opts,
-		rel:       rel.DeepCopy(),
-		plan:      engine.NewPlan(rel.Spec, engine.PromoteShiftToCanary),
-		path:      StatePath(opts.StateDir, rel.Name),
-		judge:     newJudgeRunner(rel.Spec.Analysis.Judge),
-		alerts:    opts.Alerts,
-		hooks:     newLocalHooks(opts),
+		registry: reg, telemetry: rec, opts: opts, alerts: opts.Alerts,
+		rel:   rel.DeepCopy(),
+		path:  StatePath(opts.StateDir, rel.Name),
+		hooks: &localHooks{Stages: hooks.Stages{Caller: &hooks.Caller{Logger: opts.Logger}}},
+		wake:  make(chan struct{}, 1),
 	}
-	if err := r.setUpAlerts(); err != nil {
+	if r.rel.Generation == 0 {
+		r.rel.Generation = 1
+	}
+	if r.alertCfgs, err = r.alertConfigs(rel.Spec.Alerts); err != nil {
 		return nil, err
 	}
 	return r, nil
 }
 
-// ErrRolledBack is returned by Run when the release ended RolledBack, so
-// that scripts get a non-zero exit code.
-var ErrRolledBack = errors.New("release rolled back")
-
-// Run carries the release to its end (Promoted or RolledBack) or until ctx
-// is cancelled. It resumes from the state file when there is one.
+// Run serves the release until ctx is cancelled (or, with ExitOnDone,
+// until it ends). It resumes from the state file when there is one.
 func (r *Runner) Run(ctx context.Context) error {
 	log := r.opts.Logger.With("release", r.rel.Name)
-	if err := r.resume(); err != nil {
+	unlock, err := r.lock(ctx)
+	if err != nil {
 		return err
 	}
-	if r.rel.Status.Phase.Terminal() {
+	defer unlock()
+	stableSpec, err := r.resume(log)
+	if err != nil {
+		return err
+	}
+	if r.opts.ExitOnDone && r.rel.Status.Phase.Terminal() && !r.hasWork(stableSpec) {
 		return r.result()
+	}
+	if r.token, err = EnsureToken(r.opts.StateDir); err != nil {
+		return err
 	}
 	defer r.drainAlerts(ctx) // last: after the versions have stopped
 
 	r.driver = local.New(local.Options{Logger: log, Stdout: r.opts.Stdout, Stderr: r.opts.Stderr})
 	defer func() {
-		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 		defer cancel()
 		if err := r.driver.StopAll(stopCtx); err != nil {
 			log.Warn("stopping versions", "err", err)
 		}
 	}()
-
 	r.proxy = proxy.New(proxy.Options{Release: r.rel.Name, Logger: log})
 	r.metrics = proxysource.New(r.proxy, proxysource.Options{})
 	if err := r.registry.Register(r.proxy.Collector()); err != nil {
 		return fmt.Errorf("proxy metrics: %w", err)
 	}
-	// Versions first, so the proxy never answers before it has a route.
-	if err := r.startVersions(ctx); err != nil {
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	r.slots = &slots{ctx: runCtx, driver: r.driver, proxy: r.proxy, log: log, onPromote: r.promoted}
+	r.slots.setSpec(*r.rel.Spec.Workload.Local, r.rel.Spec.Traffic.Match)
+	// Stable first, so the proxy never answers before it has a route.
+	if err := r.slots.startStable(ctx, stableSpec); err != nil {
 		return err
 	}
+	r.mu.Lock()
+	r.stable = stableSpec.DeepCopy()
+	r.mu.Unlock()
+	if err := r.slots.Route(ctx, 0, false); err != nil {
+		return err
+	}
+	r.loop = r.newLoop()
 	stopProxy, err := r.serveProxy(ctx)
 	if err != nil {
 		return err
@@ -179,71 +205,211 @@ func (r *Runner) Run(ctx context.Context) error {
 		return err
 	}
 	defer stopControl()
-	log.Info("release running", "proxy", r.proxyURL, "control", r.control, "phase", r.rel.Status.Phase, "step", r.rel.Status.StepIndex)
+	defer r.persistOnExit()
+	if err := r.persist(true); err != nil {
+		return err
+	}
+	log.Info("release running", "proxy", r.info.Proxy, "control", r.info.Control, "phase", r.rel.Status.Phase, "step", r.rel.Status.StepIndex)
+	return r.loopUntilDone(ctx)
+}
 
+// lock takes the release for this process, waiting a moment for a CLI
+// that holds it to queue a command.
+func (r *Runner) lock(ctx context.Context) (func(), error) {
+	if err := ensureDir(r.opts.StateDir); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(r.opts.StateDir, r.rel.Name+".lock")
+	for i := 0; ; i++ {
+		unlock, err := lockRelease(path)
+		if !errors.Is(err, errLocked) || i >= 20 {
+			if errors.Is(err, errLocked) {
+				return nil, fmt.Errorf("release %s: %w", r.rel.Name, ErrAlreadyRunning)
+			}
+			return unlock, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// resume loads the saved state of this release, unless told to start over,
+// and returns the version to serve as stable: the last promoted one.
+func (r *Runner) resume(log *slog.Logger) (v1alpha1.LocalVersion, error) {
+	stable := r.rel.Spec.Workload.Local.Stable
+	if r.opts.Fresh {
+		return stable, nil
+	}
+	s, err := LoadState(r.path)
+	if errors.Is(err, ErrNoState) {
+		return stable, nil
+	}
+	if err != nil {
+		return stable, err
+	}
+	r.rel.Status = s.Release.Status
+	r.rel.Spec.Paused = s.Release.Spec.Paused
+	r.rel.Generation = max(s.Release.Generation, 1)
+	if !specEqual(s.Release.Spec, r.rel.Spec) {
+		r.rel.Generation++
+	}
+	r.history = s.Checks
+	r.commands = append(r.commands, s.Pending...)
+	r.saved = r.rel.Status
+	if s.Stable != nil {
+		if local.Revision(*s.Stable) != local.Revision(stable) {
+			log.Warn("serving the last promoted version as stable, not the release file's", "promoted", s.Stable.Version, "file", stable.Version, "hint", "--fresh starts over from the file's stable")
+		}
+		stable = *s.Stable
+	}
+	log.Info("resuming saved release", "phase", r.rel.Status.Phase, "step", r.rel.Status.StepIndex, "weight", r.rel.Status.CanaryWeight)
+	return stable, nil
+}
+
+// hasWork reports whether an ended release has a new canary to try or a
+// command waiting, so that --exit-on-done still runs it.
+func (r *Runner) hasWork(stable v1alpha1.LocalVersion) bool {
+	canary := local.Revision(r.rel.Spec.Workload.Local.Canary)
+	st := r.rel.Status
+	return len(r.commands) > 0 || (canary != local.Revision(stable) && canary != st.CanaryRevision)
+}
+
+// loopUntilDone ticks until ctx ends, or the release ends with ExitOnDone.
+func (r *Runner) loopUntilDone(ctx context.Context) error {
 	ticker := r.opts.Clock.NewTicker(r.opts.Tick)
 	defer ticker.Stop()
 	for {
 		err := r.tick(ctx)
 		r.telemetry.ObserveReconcile(r.rel.Namespace, r.rel.Name, telemetry.ResultOf(err, false))
-		if err != nil {
+		switch {
+		case errors.Is(err, release.ErrInterrupted):
+			continue // an abort arrived: apply it at once
+		case err != nil:
+			var se *release.StalledError
+			if errors.As(err, &se) {
+				return fmt.Errorf("release %s cannot go on: %s (the state is in %s; `sluice run --fresh` starts over)", r.rel.Name, se.Message, r.path)
+			}
 			return err
 		}
-		ended := r.rel.Status.Phase.Terminal()
-		if ended && !r.opts.KeepServing {
+		if r.opts.ExitOnDone && r.current().Status.Phase.Terminal() && !r.pending() {
 			return r.result()
 		}
 		select {
 		case <-ctx.Done():
-			if ended {
-				return r.result()
-			}
-			return ctx.Err()
+			return r.exitResult(ctx)
 		case <-ticker.C():
+		case <-r.wake:
 		}
 	}
 }
 
+// tick runs one turn of the release layer with the oldest command.
+func (r *Runner) tick(ctx context.Context) error {
+	now := r.opts.Clock.Now()
+	r.metrics.Sample(now)
+	cmd := r.peekCommand()
+	out, err := r.loop.Tick(ctx, r.current(), release.Input{Now: now, Command: cmd})
+	if err != nil {
+		return err //nolint:wrapcheck // the release layer's errors say what they are about
+	}
+	r.popCommand(cmd)
+	r.publish(now, out)
+	return nil
+}
+
+// newLoop is the release layer's loop wired to this runner: the state
+// file as its store, logs, the live view, alerts and metrics as its
+// recorders.
+func (r *Runner) newLoop() *release.Loop {
+	return &release.Loop{
+		Build:          r.parts,
+		Store:          r,
+		JudgeEveryTick: true,
+		Interrupts:     &release.Interrupts{},
+		Recorders: []release.Recorder{
+			release.RecorderFunc(r.logEvents),
+			release.RecorderFunc(r.alert),
+			release.RecorderFunc(func(_ context.Context, rec release.Record) {
+				r.telemetry.Observe(rec.Release, rec.Events, rec.Now)
+				if rec.Judge != nil {
+					r.telemetry.ObserveJudge(rec.Release.Namespace, rec.Release.Name, *rec.Judge)
+				}
+			}),
+		},
+	}
+}
+
+// parts are the release's parts: the slots are its workload and router.
+func (r *Runner) parts(rel *v1alpha1.Release) (release.Parts, error) {
+	var since time.Time
+	if st := rel.Status.StartedAt; st != nil {
+		since = st.Time
+	}
+	return release.Parts{
+		Workload: r.slots,
+		Router:   r.slots,
+		Metrics: func(release.Versions) (release.Metrics, error) {
+			return proxyMetrics{src: r.metrics, proxy: r.proxy, since: since}, nil
+		},
+		Hooks: r.hooks,
+	}, nil
+}
+
+func (r *Runner) logEvents(_ context.Context, rec release.Record) {
+	for _, ev := range rec.Events {
+		r.opts.Logger.Info(ev.Message(), "release", rec.Release.Name, "reason", ev.Reason, "phase", rec.Release.Status.Phase, "weight", ev.Weight)
+		if r.opts.OnEvent != nil {
+			r.opts.OnEvent(ev)
+		}
+	}
+}
+
+// promoted keeps the spec now serving as stable, so a restarted runner
+// serves it and never an older one.
+func (r *Runner) promoted(spec v1alpha1.LocalVersion) {
+	r.mu.Lock()
+	r.stable = spec.DeepCopy()
+	r.mu.Unlock()
+	if err := r.persist(true); err != nil {
+		r.opts.Logger.Warn("saving the promoted version", "err", err)
+	}
+}
+
+// current is a copy of the release as the runner holds it now.
+func (r *Runner) current() *v1alpha1.Release {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.rel.DeepCopy()
+}
+
 func (r *Runner) result() error {
-	st := r.rel.Status
+	st := r.current().Status
 	if st.Phase == v1alpha1.PhaseRolledBack {
 		return fmt.Errorf("%w: %s", ErrRolledBack, st.Message)
 	}
 	return nil
 }
 
-// resume loads the saved status of this release, unless told to start over.
-func (r *Runner) resume() error {
-	if r.opts.Fresh {
-		return nil
+// exitResult is what an interrupted runner returns: the outcome of the
+// release if it had ended, the interruption otherwise.
+func (r *Runner) exitResult(ctx context.Context) error {
+	if r.current().Status.Phase.Terminal() || r.current().Status.Phase == v1alpha1.PhaseWaiting {
+		return r.result()
 	}
-	s, err := LoadSnapshot(r.path)
-	if errors.Is(err, ErrNoState) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	r.rel.Status = s.Release.Status
-	r.rel.Spec.Paused = s.Release.Spec.Paused
-	r.history = s.Checks
-	if err := r.judge.restore(s.JudgeState); err != nil {
-		// Evidence saved by another version: the judge starts afresh
-		// rather than the release stalling.
-		r.opts.Logger.Warn("the judge starts afresh", "err", err)
-	}
-	r.opts.Logger.Info("resuming saved release", "phase", r.rel.Status.Phase, "step", r.rel.Status.StepIndex, "weight", r.rel.Status.CanaryWeight)
-	return nil
+	return ctx.Err()
 }
 
-// serveProxy starts the data plane at the status's weight, so a resumed
-// release keeps its traffic where it was.
+// serveProxy starts the data plane. It drains in-flight requests on the
+// way out.
 func (r *Runner) serveProxy(ctx context.Context) (func(), error) {
 	ln, err := net.Listen("tcp", r.rel.Spec.Traffic.Proxy.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("spec.traffic.proxy.listen: %w", err)
 	}
-	r.proxyURL = "http://" + ln.Addr().String()
+	r.info = &RunnerInfo{PID: os.Getpid(), Proxy: "http://" + ln.Addr().String()}
 	srv := r.proxy.NewServer() // HTTP/1.1 and h2c
 	go func() { _ = srv.Serve(ln) }()
 	return func() {
@@ -252,52 +418,4 @@ func (r *Runner) serveProxy(ctx context.Context) (func(), error) {
 		_ = srv.Shutdown(shutCtx) // drains in-flight requests
 		r.proxy.CloseIdleConnections()
 	}, nil
-}
-
-// startVersions starts stable and, unless the release has ended, canary,
-// then points the proxy at them.
-func (r *Runner) startVersions(ctx context.Context) error {
-	lw := r.rel.Spec.Workload.Local
-	var err error
-	r.stable, err = r.driver.Start(ctx, local.Version{Name: "stable", Spec: lw.Stable})
-	if err != nil {
-		return fmt.Errorf("starting stable: %w", err)
-	}
-	r.canary, err = r.driver.Start(ctx, local.Version{Name: "canary", Spec: lw.Canary})
-	if err != nil {
-		return fmt.Errorf("starting canary: %w", err)
-	}
-	return r.route(r.rel.Status.CanaryWeight)
-}
-
-func (r *Runner) route(weight int32) error {
-	cu := r.stable.URL()
-	if r.canary != nil {
-		cu = r.canary.URL()
-	}
-	rt := proxy.Route{Stable: r.stable.URL(), Canary: cu, CanaryWeight: weight, Match: r.rel.Spec.Traffic.Match}
-	if err := r.proxy.SetRoute(rt); err != nil {
-		return fmt.Errorf("setting route: %w", err)
-	}
-	return nil
-}
-
-// analysisSource adapts the proxy's counters to the analysis package.
-type analysisSource struct{ src *proxysource.Source }
-
-var _ analysis.Source = analysisSource{}
-
-func (a analysisSource) Sample(ctx context.Context, metric, version string, window time.Duration, now time.Time) (analysis.Sample, error) {
-	res, err := a.src.Query(ctx, proxysource.Query{Metric: metric, Version: version, Window: window, Now: now})
-	if err != nil {
-		return analysis.Sample{}, fmt.Errorf("proxy metrics: %w", err)
-	}
-	return analysis.Sample{Value: res.Value, NoData: res.NoData, Reason: res.Reason, Requests: res.Requests}, nil
-}
-
-func urlString(u *url.URL) string {
-	if u == nil {
-		return ""
-	}
-	return u.String()
 }

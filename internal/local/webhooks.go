@@ -2,11 +2,13 @@ package local
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/engine"
 	"sluice.dev/sluice/internal/hooks"
+	"sluice.dev/sluice/internal/release"
 )
 
 // confirmEvery spaces the confirm-promotion calls while a release waits at
@@ -14,50 +16,45 @@ import (
 // changes that fast, and the controller asks about as often.
 const confirmEvery = time.Second
 
-// localHooks runs a local release's webhooks as the controller does (see
-// hooks.Stages), on the loop's own goroutine.
+// localHooks are the webhooks as the controller runs them (hooks.Stages),
+// with the confirm-promotion gate asked at most every confirmEvery: that
+// is scheduling, the local shell's business.
 type localHooks struct {
-	stages hooks.Stages
-	// lastConfirm and confirmed remember the gate's last answer between
-	// calls.
+	hooks.Stages
+
+	mu          sync.Mutex
 	lastConfirm time.Time
-	confirmed   engine.Observation
+	confirmed   bool
+	hold        string
 }
 
-func newLocalHooks(opts Options) *localHooks {
-	return &localHooks{stages: hooks.Stages{Caller: &hooks.Caller{Logger: opts.Logger}}}
-}
+var _ release.Hooks = (*localHooks)(nil)
 
-// check folds the pre-rollout and rollout hooks into a due check, and asks
-// the rollback hooks unless a person's command is already there.
-func (h *localHooks) check(ctx context.Context, rel *v1alpha1.Release, c engine.CheckResult, obs *engine.Observation) engine.CheckResult {
-	c = h.stages.AddToCheck(ctx, rel, c)
-	if obs.Command == nil {
-		obs.Command = h.stages.AskRollback(ctx, rel, obs.Now)
-	}
-	return c
-}
-
-// confirm asks the confirm-promotion hooks once every step is done, at most
-// every confirmEvery, and sets the engine's gate.
-func (h *localHooks) confirm(ctx context.Context, rel *v1alpha1.Release, plan engine.Plan, obs *engine.Observation) {
-	st := rel.Status
-	waiting := int(st.StepIndex) >= len(plan.Steps) && (st.Phase == v1alpha1.PhaseProgressing || st.Phase == v1alpha1.PhasePaused)
-	if !waiting || !hooks.Has(rel, v1alpha1.WebhookConfirmPromotion) {
+// Confirm asks the confirm-promotion hooks at most every confirmEvery and
+// gives the engine the last answer in between.
+func (h *localHooks) Confirm(ctx context.Context, rel *v1alpha1.Release, obs *engine.Observation) {
+	if !hooks.Has(rel, v1alpha1.WebhookConfirmPromotion) {
 		return
 	}
-	if obs.Now.Sub(h.lastConfirm) >= confirmEvery {
+	h.mu.Lock()
+	due := obs.Now.Sub(h.lastConfirm) >= confirmEvery
+	h.mu.Unlock()
+	if due {
 		var asked engine.Observation
-		h.stages.Confirm(ctx, rel, &asked)
-		h.confirmed, h.lastConfirm = asked, obs.Now
+		h.Stages.Confirm(ctx, rel, &asked)
+		h.mu.Lock()
+		h.confirmed, h.hold, h.lastConfirm = asked.PromotionConfirmed, asked.HoldPromotion, obs.Now
+		h.mu.Unlock()
 	}
-	obs.PromotionConfirmed, obs.HoldPromotion = h.confirmed.PromotionConfirmed, h.confirmed.HoldPromotion
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	obs.PromotionConfirmed, obs.HoldPromotion = h.confirmed, h.hold
 }
 
 // drain waits, boundedly, for event and post-rollout calls in flight.
 func (h *localHooks) drain(ctx context.Context, limit time.Duration) {
 	done := make(chan struct{})
-	go func() { h.stages.Caller.Wait(); close(done) }()
+	go func() { h.Caller.Wait(); close(done) }()
 	t := time.NewTimer(limit)
 	defer t.Stop()
 	select {

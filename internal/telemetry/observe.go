@@ -108,11 +108,11 @@ func (r *Recorder) countPasses(m *memory, ns, name string, st v1alpha1.ReleaseSt
 
 // countEvent counts one decision, and the end of a release.
 func (r *Recorder) countEvent(ns, name string, ev engine.Event, st v1alpha1.ReleaseStatus, now time.Time) {
-	r.decisions.WithLabelValues(ns, name, ev.Reason).Inc()
+	r.decisions.WithLabelValues(ns, name, string(ev.Reason)).Inc()
 	switch ev.Reason {
-	case "CheckFailed":
+	case engine.ReasonCheckFailed:
 		r.checks.WithLabelValues(ns, name, CheckFailed).Inc()
-	case "CheckHeld":
+	case engine.ReasonCheckHeld:
 		r.checks.WithLabelValues(ns, name, CheckNoData).Inc()
 	}
 	var result string

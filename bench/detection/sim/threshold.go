@@ -52,7 +52,7 @@ func newSluiceThreshold(bake bool) *sluiceThreshold {
 		spec.Strategy.Steps[len(spec.Strategy.Steps)-1].Analysis.Passes = 1 << 30
 	}
 	m := &sluiceThreshold{
-		plan:   engine.NewPlan(spec, engine.PromoteShiftToCanary),
+		plan:   engine.NewPlan(spec),
 		checks: spec.Analysis.Metrics,
 		src:    &windowSource{win: newRing(successWin)},
 		start:  time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
@@ -81,10 +81,13 @@ func (m *sluiceThreshold) tick(t int, _, canary *arm) {
 func (m *sluiceThreshold) step(now time.Time, check *engine.CheckResult) {
 	for range 20 {
 		w := m.w
-		res := engine.Step(m.plan, m.st, engine.Observation{
+		res, err := engine.Step(m.plan, m.st, engine.Observation{
 			Now: now, StableRevision: "v1", CanaryRevision: "v2",
 			StableReady: true, CanaryReady: true, RouterWeight: &w, Check: check,
 		})
+		if err != nil {
+			panic("sim: the engine refused its own status: " + err.Error())
+		}
 		check = nil
 		m.st = res.Status
 		switch m.st.Phase {

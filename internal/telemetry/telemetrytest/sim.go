@@ -42,12 +42,8 @@ func NewSim(namespace, name string, workload v1alpha1.WorkloadSpec, weights []in
 			Metrics:   []v1alpha1.MetricCheck{{Name: v1alpha1.MetricRequestSuccessRate, ThresholdRange: v1alpha1.ThresholdRange{Min: ptr(99.0)}}},
 		},
 	}
-	promote := engine.PromoteShiftToCanary
-	if workload.Target != nil {
-		promote = engine.PromoteCopyToStable
-	}
 	rel := &v1alpha1.Release{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name}, Spec: spec}
-	return &Sim{Release: rel, Plan: engine.NewPlan(spec, promote), Now: now}
+	return &Sim{Release: rel, Plan: engine.NewPlan(spec), Now: now}
 }
 
 // Tick advances the clock by d, runs one engine step, records it with rec
@@ -68,8 +64,8 @@ func (s *Sim) StepAt(rec *telemetry.Recorder, now time.Time) []engine.Event {
 		StableReady: true, CanaryReady: true,
 		RouterWeight: &s.weight,
 	}
-	if s.Plan.PromoteBy == engine.PromoteCopyToStable && (st.Phase == v1alpha1.PhasePromoting || st.Phase == v1alpha1.PhasePromoted) {
-		obs.StableRevision = obs.CanaryRevision // the primary runs the canary's spec now
+	if st.Phase == v1alpha1.PhasePromoting || st.Phase == v1alpha1.PhasePromoted {
+		obs.StableRevision = obs.CanaryRevision // stable runs the canary's revision now
 	}
 	if engine.CheckDue(s.Plan, st, s.Now) {
 		verdict := v1alpha1.VerdictPass
@@ -78,7 +74,10 @@ func (s *Sim) StepAt(rec *telemetry.Recorder, now time.Time) []engine.Event {
 		}
 		obs.Check = &engine.CheckResult{Verdict: verdict, Reason: "request-success-rate: scripted " + string(verdict)}
 	}
-	res := engine.Step(s.Plan, st, obs)
+	res, err := engine.Step(s.Plan, st, obs)
+	if err != nil {
+		panic("telemetrytest: the engine refused its own status: " + err.Error())
+	}
 	s.Release.Status = res.Status
 	s.weight = res.Desired.CanaryWeight
 	rec.Observe(s.Release, res.Events, s.Now)

@@ -8,6 +8,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"sluice.dev/sluice/api/v1alpha1"
+	"sluice.dev/sluice/internal/release"
 	"sluice.dev/sluice/internal/traffic/internal/routeutil"
 )
 
@@ -33,10 +34,7 @@ type Router struct {
 	beforePatch func(ctx context.Context, attempt int)
 }
 
-var _ interface {
-	SetWeight(context.Context, int32) error
-	Weight(context.Context) (int32, error)
-} = (*Router)(nil)
+var _ release.Router = (*Router)(nil)
 
 // New returns a Router for the Release's spec.traffic.istio in namespace,
 // with the Release's match rules (nil for none).
@@ -56,10 +54,22 @@ func New(c client.Client, namespace string, spec v1alpha1.IstioTraffic, match []
 //
 // Errors a person must fix are *kubeerr.ConfigError with the Release field.
 func (r *Router) SetWeight(ctx context.Context, canaryWeight int32) error {
+	return r.Route(ctx, canaryWeight, true)
+}
+
+// Route is SetWeight with the match rules in place only when match is
+// true: the release layer turns them off once a release has ended or
+// while it rolls back, so no request is sent to a canary that is gone.
+// A call that changes nothing sends nothing.
+func (r *Router) Route(ctx context.Context, canaryWeight int32, match bool) error {
 	if canaryWeight < 0 || canaryWeight > 100 {
 		return fmt.Errorf("setting canary weight %d: a weight is a percent from 0 to 100", canaryWeight)
 	}
-	err := r.update(ctx, false, desired{weight: &canaryWeight, rules: r.match})
+	var rules []v1alpha1.MatchRule
+	if match {
+		rules = r.match
+	}
+	err := r.update(ctx, false, desired{weight: &canaryWeight, rules: rules})
 	if err != nil {
 		return fmt.Errorf("setting canary weight %d: %w", canaryWeight, err)
 	}

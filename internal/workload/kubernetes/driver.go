@@ -75,8 +75,6 @@ type Driver interface {
 	// the one the engine just returned; it tells a finished rollback or
 	// promotion from one under way.
 	Apply(ctx context.Context, d engine.Desired, st v1alpha1.ReleaseStatus) error
-	// PromoteMode says what promotion means for this driver.
-	PromoteMode() engine.PromoteMode
 	// Finalize gives the user's Deployments back the replicas Sluice took
 	// from them; call it before the Release goes away, or the service is
 	// left with nothing running once the objects Sluice owns are deleted.

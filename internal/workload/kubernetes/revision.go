@@ -41,6 +41,18 @@ func Revision(tpl corev1.PodTemplateSpec) (string, error) {
 	return hex.EncodeToString(sum[:])[:revisionLen], nil
 }
 
+// ContentRevision is Revision without the template's labels: what two
+// Deployments of the same service run, whatever labels tell them apart
+// (version: v1 / v2 behind DestinationRule subsets, track: stable / canary
+// behind two Services). The deployments form compares its two Deployments
+// by it, and copies a promoted template onto stable keeping stable's
+// labels, after which both have the same content revision.
+func ContentRevision(tpl corev1.PodTemplateSpec) (string, error) {
+	t := *tpl.DeepCopy()
+	t.Labels = nil
+	return Revision(t)
+}
+
 // withoutSluiceKeys drops Sluice's keys; an empty result is nil so a
 // template that only had Sluice's keys hashes like one that had none.
 func withoutSluiceKeys(m map[string]string) map[string]string {

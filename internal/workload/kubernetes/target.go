@@ -33,10 +33,6 @@ type Target struct {
 	owner   client.Object
 }
 
-// PromoteMode is CopyToStable: the canary's template is copied to the
-// primary, and traffic goes back to the primary.
-func (t *Target) PromoteMode() engine.PromoteMode { return engine.PromoteCopyToStable }
-
 // PrimaryName is the Deployment and Service running the stable version.
 func (t *Target) PrimaryName() string { return t.spec.Deployment + "-primary" }
 

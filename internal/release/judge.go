@@ -1,32 +1,20 @@
-package controller
+package release
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
-	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/analysis"
 	"sluice.dev/sluice/internal/engine"
-	"sluice.dev/sluice/internal/metrics/prometheus"
 )
 
-// counter is a metrics source that also reads the cumulative request
-// counts the statistical judge compares.
-type counter interface {
-	Counts(ctx context.Context, version string, now time.Time) (analysis.ArmSample, []float64, error)
-}
-
-var _ counter = (*prometheus.Source)(nil)
-
-// judgeTick is the judge's part of a reconcile: the verdict the engine
-// sees, and the judge's memory to keep in .status.
+// judgeTick is the judge's part of a tick: the verdict the engine sees,
+// and the judge's memory to keep in status.analysis.judge.
 type judgeTick struct {
 	result *engine.JudgeResult
 	status *v1alpha1.JudgeStatus
@@ -34,14 +22,14 @@ type judgeTick struct {
 	verdict *analysis.JudgeVerdict
 }
 
-// judge feeds the release's statistical judge with what each version
-// served since the last reading, at each check, and carries its verdict
-// between checks so the engine sees one steady answer. Everything it knows
-// lives in status.analysis.judge: a restarted controller resumes the very
-// same test. A reading that fails leaves the evidence as it was — no data
-// is never a pass.
-func (r *Reconciler) judge(ctx context.Context, rel *v1alpha1.Release, metrics metricsSource, due bool, now time.Time) judgeTick {
-	spec, st := rel.Spec.Analysis.Judge, rel.Status
+// readJudge feeds the release's statistical judge with what each version
+// served since the last reading, and carries its verdict between readings
+// so the engine sees one steady answer. Everything it knows lives in
+// status.analysis.judge, in both shells: a restarted controller or runner
+// resumes the very same test. A reading that fails leaves the evidence as
+// it was — no data is never a pass.
+func (t *turn) readJudge(ctx context.Context, read bool) judgeTick {
+	spec, st := t.rel.Spec.Analysis.Judge, t.rel.Status
 	active := st.Phase == v1alpha1.PhaseProgressing || st.Phase == v1alpha1.PhasePaused
 	if spec == nil || !active || st.StartedAt == nil {
 		return judgeTick{}
@@ -50,12 +38,11 @@ func (r *Reconciler) judge(ctx context.Context, rel *v1alpha1.Release, metrics m
 	if prev != nil && (prev.StartedAt == nil || !prev.StartedAt.Equal(st.StartedAt)) {
 		prev = nil // evidence of an earlier canary
 	}
-	if !due {
+	if !read {
 		return judgeTick{result: resultOf(spec, prev), status: prev}
 	}
-	next, v, err := r.judgeReading(ctx, rel, metrics, prev, now)
+	next, v, err := t.judgeReading(ctx, prev)
 	if err != nil {
-		logf.FromContext(ctx).Info("statistical judge: no reading this check", "err", err.Error())
 		res := resultOf(spec, prev)
 		if res == nil {
 			// Say why there is no verdict: a promotion waits on it.
@@ -67,39 +54,33 @@ func (r *Reconciler) judge(ctx context.Context, rel *v1alpha1.Release, metrics m
 }
 
 // judgeReading reads both versions' counts and folds the batch in.
-func (r *Reconciler) judgeReading(ctx context.Context, rel *v1alpha1.Release, metrics metricsSource, prev *v1alpha1.JudgeStatus, now time.Time) (*v1alpha1.JudgeStatus, analysis.JudgeVerdict, error) {
+func (t *turn) judgeReading(ctx context.Context, prev *v1alpha1.JudgeStatus) (*v1alpha1.JudgeStatus, analysis.JudgeVerdict, error) {
 	var none analysis.JudgeVerdict
-	src, err := metrics()
+	src, err := t.source()
 	if err != nil {
 		return nil, none, err
 	}
-	c, ok := src.(counter)
-	if !ok {
-		return nil, none, errors.New("the metrics source cannot count requests")
-	}
-	stable, stableBounds, err := c.Counts(ctx, "stable", now)
+	stable, stableBounds, err := src.Counts(ctx, "stable", t.now)
 	if err != nil {
 		return nil, none, fmt.Errorf("stable: %w", err)
 	}
-	canary, canaryBounds, err := c.Counts(ctx, "canary", now)
+	canary, canaryBounds, err := src.Counts(ctx, "canary", t.now)
 	if err != nil {
 		return nil, none, fmt.Errorf("canary: %w", err)
 	}
+	startedAt := t.rel.Status.StartedAt
 	if prev == nil {
 		// The first reading is the base: what came before the canary is
 		// not evidence about it.
-		cfg := analysis.JudgeConfig{Alpha: rel.Spec.Analysis.Judge.Alpha}
-		if m := rel.Spec.Analysis.Judge.MinRequests; m > 0 {
-			cfg.MinRequests = uint64(m)
-		}
+		var bounds []float64
 		if len(stableBounds) > 0 && slices.Equal(stableBounds, canaryBounds) {
-			cfg.LatencyBounds = stableBounds
+			bounds = stableBounds
 		}
-		j, err := analysis.NewJudge(cfg)
+		j, err := analysis.NewJudge(judgeConfig(t.rel.Spec.Analysis.Judge, bounds))
 		if err != nil {
 			return nil, none, fmt.Errorf("spec.analysis.judge: %w", err)
 		}
-		return saveJudge(j, rel.Status.StartedAt, stable, canary)
+		return saveJudge(j, startedAt, stable, canary)
 	}
 	var j analysis.Judge
 	if err := json.Unmarshal([]byte(prev.State), &j); err != nil {
@@ -110,14 +91,24 @@ func (r *Reconciler) judgeReading(ctx context.Context, rel *v1alpha1.Release, me
 	if okS && okC {
 		j.Observe(ds, dc)
 	}
-	// Otherwise a counter went back (a pod and its series went away): the
-	// batch is unknown, so it is skipped and the reading is the new base.
-	return saveJudge(&j, rel.Status.StartedAt, stable, canary)
+	// Otherwise a counter went back (a pod and its series went away, a
+	// runner restarted): the batch is unknown, so it is skipped and the
+	// reading is the new base.
+	return saveJudge(&j, startedAt, stable, canary)
 }
 
-// delta is what a version served between two readings of summed counters.
-// Unlike a single process' counter, a sum that goes back does not mean it
-// restarted from zero, so such a batch is reported as unknown.
+// judgeConfig is the judge's configuration from the spec.
+func judgeConfig(spec *v1alpha1.JudgeSpec, bounds []float64) analysis.JudgeConfig {
+	cfg := analysis.JudgeConfig{Alpha: spec.Alpha, LatencyBounds: bounds}
+	if spec.MinRequests > 0 {
+		cfg.MinRequests = uint64(spec.MinRequests)
+	}
+	return cfg
+}
+
+// delta is what a version served between two readings of cumulative
+// counters. A count that went back means the counters started over, so
+// such a batch is reported as unknown.
 func delta(cur, prev analysis.ArmSample) (analysis.ArmSample, bool) {
 	if cur.Requests < prev.Requests || cur.Errors < prev.Errors {
 		return analysis.ArmSample{}, false

@@ -1,0 +1,242 @@
+package local
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"sync"
+	"time"
+
+	"sluice.dev/sluice/api/v1alpha1"
+	"sluice.dev/sluice/internal/engine"
+	"sluice.dev/sluice/internal/proxy"
+	"sluice.dev/sluice/internal/release"
+	"sluice.dev/sluice/internal/workload/local"
+)
+
+// retireDelay is how long a version that no longer gets traffic keeps
+// running before it is asked to stop: requests sent on the route before
+// it changed finish, and the process then drains its own (SIGTERM, then
+// the driver's grace period).
+const retireDelay = 2 * time.Second
+
+// restartBackoff spaces the attempts to start a canary that failed to.
+const restartBackoff = time.Second
+
+// slots are a local release's two versions and the proxy in front of
+// them: the release layer's Workload and Router at once, since the proxy
+// routes to whichever process fills each slot.
+//
+// The stable slot always serves users. On promotion the canary's process
+// moves into the stable slot (nothing restarts) and the old stable is
+// retired once no request can reach it; the next canary starts in the
+// canary slot when the spec names one the stable does not run.
+type slots struct {
+	ctx    context.Context // bounds the versions' starts: the runner's
+	driver *local.Driver
+	proxy  *proxy.Proxy
+	log    *slog.Logger
+	// onPromote is told the spec now serving as stable, to save it.
+	onPromote func(v1alpha1.LocalVersion)
+
+	mu         sync.Mutex
+	spec       v1alpha1.LocalWorkload
+	match      []v1alpha1.MatchRule
+	stable     *local.Instance
+	stableSpec v1alpha1.LocalVersion
+	canary     *local.Instance
+	// starting is the revision of a canary start under way; "" for none.
+	starting    string
+	failedAt    time.Time
+	failure     string
+	ejectionsAt uint64 // the proxy's count of canary ejections last seen
+}
+
+var (
+	_ release.Workload = (*slots)(nil)
+	_ release.Router   = (*slots)(nil)
+	_ release.Failures = (*slots)(nil)
+)
+
+// setSpec takes a new spec (a release file handed to the running runner).
+func (s *slots) setSpec(w v1alpha1.LocalWorkload, match []v1alpha1.MatchRule) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.spec, s.match = *w.DeepCopy(), match
+}
+
+// startStable starts the version serving as stable; the proxy needs it
+// before it answers anyone.
+func (s *slots) startStable(ctx context.Context, spec v1alpha1.LocalVersion) error {
+	inst, err := s.driver.Start(ctx, local.Version{Name: local.Stable, Spec: spec})
+	if err != nil {
+		return fmt.Errorf("starting stable: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stable, s.stableSpec = inst, spec
+	return nil
+}
+
+// Observe reports the stable slot's revision and the canary the spec
+// names; the canary is ready when a process of that revision answers.
+func (s *slots) Observe(context.Context) (release.Versions, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	want := local.Revision(s.spec.Canary)
+	v := release.Versions{
+		StableRevision: local.Revision(s.stableSpec), CanaryRevision: want,
+		StableName: s.stableSpec.Version, CanaryName: s.spec.Canary.Version,
+	}
+	v.StableReady = s.stable != nil && s.stable.Ready()
+	v.CanaryReady = s.canary != nil && s.canary.Revision() == want && s.canary.Ready()
+	return v, nil
+}
+
+// Apply brings the processes to what the engine wants: hands the canary
+// over to the stable slot on promotion, starts the canary the spec names
+// while one is under test, and retires what no longer gets traffic.
+func (s *slots) Apply(_ context.Context, want engine.Desired, st v1alpha1.ReleaseStatus) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if want.PromoteStable && st.CanaryRevision != "" && local.Revision(s.stableSpec) != st.CanaryRevision &&
+		s.canary != nil && s.canary.Revision() == st.CanaryRevision && s.canary.Ready() {
+		old := s.stable
+		s.stable, s.stableSpec, s.canary = s.canary, s.canary.Spec(), nil
+		s.log.Info("promoted: the canary's process now serves as stable", "version", s.stableSpec.Version, "revision", st.CanaryRevision)
+		s.retire(old)
+		if s.onPromote != nil {
+			s.onPromote(s.stableSpec)
+		}
+	}
+	wantRev := local.Revision(s.spec.Canary)
+	switch {
+	case want.CanaryScaledUp:
+		if s.canary != nil && s.canary.Revision() != wantRev {
+			s.retire(s.canary) // another canary came in mid-release
+			s.canary = nil
+		}
+		if s.canary == nil && s.starting == "" && wantRev != local.Revision(s.stableSpec) && time.Since(s.failedAt) >= restartBackoff {
+			s.startCanary(s.spec.Canary)
+		}
+	case st.Phase.Terminal() || st.Phase == v1alpha1.PhaseWaiting:
+		if s.canary != nil && st.CanaryWeight == 0 {
+			s.retire(s.canary)
+			s.canary = nil
+		}
+	}
+	return nil
+}
+
+// startCanary starts a canary in the background: a start may take the
+// version's whole start timeout, and the ticks go on meanwhile (the engine
+// waits for the canary to be ready). A start that fails is a failure of
+// the canary, which fails a check.
+func (s *slots) startCanary(spec v1alpha1.LocalVersion) {
+	rev := local.Revision(spec)
+	s.starting = rev
+	go func() {
+		inst, err := s.driver.Start(s.ctx, local.Version{Name: local.Canary, Spec: spec})
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.starting = ""
+		switch {
+		case err != nil:
+			s.failedAt, s.failure = time.Now(), "the canary did not start: "+err.Error()
+		case s.canary != nil || local.Revision(s.spec.Canary) != rev:
+			s.retire(inst) // the spec moved on while it started
+		default:
+			s.canary = inst
+		}
+	}()
+}
+
+// retire stops a version once no request can reach it any more.
+func (s *slots) retire(inst *local.Instance) {
+	if inst == nil {
+		return
+	}
+	go func() {
+		select {
+		case <-time.After(retireDelay):
+		case <-s.ctx.Done():
+			return // the runner stops every version on its way out
+		}
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), local.DefaultStopGrace+5*time.Second)
+		defer cancel()
+		if err := inst.Stop(stopCtx); err != nil {
+			s.log.Warn("stopping a retired version", "version", inst.Name(), "err", err)
+		}
+		s.proxy.CloseIdleConnections()
+	}()
+}
+
+// Weight is the canary weight the proxy applies now.
+func (s *slots) Weight(context.Context) (int32, error) {
+	return s.proxy.Route().CanaryWeight, nil
+}
+
+// Route points the proxy at the processes in the slots with the weight;
+// with match, the release's match rules send what they match to the
+// canary. A route that would not change is not set again.
+func (s *slots) Route(_ context.Context, weight int32, match bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stable == nil {
+		return fmt.Errorf("no stable version to route to")
+	}
+	rt := proxy.Route{Stable: s.stable.URL(), CanaryWeight: weight}
+	if s.canary != nil {
+		rt.Canary = s.canary.URL()
+	}
+	if match {
+		rt.Match = s.match
+	}
+	if rt.Canary == nil && (weight > 0 || len(rt.Match) > 0) {
+		rt.Canary = rt.Stable // promoted: the canary's process is stable now
+	}
+	if sameRoute(s.proxy.Route(), rt) {
+		return nil
+	}
+	if err := s.proxy.SetRoute(rt); err != nil {
+		return fmt.Errorf("setting the proxy's route: %w", err)
+	}
+	return nil
+}
+
+func sameRoute(a, b proxy.Route) bool {
+	return urlString(a.Stable) == urlString(b.Stable) && urlString(a.Canary) == urlString(b.Canary) &&
+		a.CanaryWeight == b.CanaryWeight && len(a.Match) == len(b.Match)
+}
+
+// CanaryFailure reports a canary that failed to start, or that the proxy
+// ejected since the last call because it stopped answering.
+func (s *slots) CanaryFailure() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f := s.failure; f != "" {
+		s.failure = ""
+		return f
+	}
+	h := s.proxy.Health().Canary
+	if h.Ejections <= s.ejectionsAt {
+		return ""
+	}
+	s.ejectionsAt = h.Ejections
+	return "canary ejected by the proxy: " + h.LastReason
+}
+
+// instances are the processes in the slots now, for the view.
+func (s *slots) instances() (stable, canary *local.Instance, stableSpec v1alpha1.LocalVersion) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stable, s.canary, s.stableSpec
+}
+
+func urlString(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	return u.String()
+}
