@@ -18,59 +18,59 @@ func TestFromEvent(t *testing.T) {
 		wantOK bool
 	}{
 		"release starts": {
-			ev:     engine.Event{Reason: "NewRevision", Message: "new canary revision abc", From: v1alpha1.PhaseWaiting, To: v1alpha1.PhaseProgressing},
+			ev:     engine.Event{Reason: "NewRevision", From: v1alpha1.PhaseWaiting, To: v1alpha1.PhaseProgressing},
 			st:     v1alpha1.ReleaseStatus{Phase: v1alpha1.PhaseProgressing, CanaryWeight: 10},
-			want:   Alert{Severity: SeverityInfo, Reason: "NewRevision", Message: "new canary revision abc", Phase: "Progressing", FromPhase: "Waiting", CanaryWeight: 10},
+			want:   Alert{Severity: SeverityInfo, Reason: "NewRevision", Phase: "Progressing", FromPhase: "Waiting", CanaryWeight: 10},
 			wantOK: true,
 		},
 		"promoted": {
-			ev:     engine.Event{Reason: "Promoted", Message: "revision abc promoted", From: v1alpha1.PhasePromoting, To: v1alpha1.PhasePromoted},
+			ev:     engine.Event{Reason: "Promoted", From: v1alpha1.PhasePromoting, To: v1alpha1.PhasePromoted},
 			st:     v1alpha1.ReleaseStatus{Phase: v1alpha1.PhasePromoted, CanaryWeight: 100},
-			want:   Alert{Severity: SeverityInfo, Reason: "Promoted", Message: "revision abc promoted", Phase: "Promoted", FromPhase: "Promoting", CanaryWeight: 100},
+			want:   Alert{Severity: SeverityInfo, Reason: "Promoted", Phase: "Promoted", FromPhase: "Promoting", CanaryWeight: 100},
 			wantOK: true,
 		},
 		"rolling back": {
-			ev:     engine.Event{Reason: "ThresholdReached", Message: "rolling back", Warning: true, From: v1alpha1.PhaseProgressing, To: v1alpha1.PhaseRollingBack},
+			ev:     engine.Event{Reason: "ThresholdReached", Warning: true, From: v1alpha1.PhaseProgressing, To: v1alpha1.PhaseRollingBack},
 			st:     v1alpha1.ReleaseStatus{Phase: v1alpha1.PhaseRollingBack},
-			want:   Alert{Severity: SeverityError, Reason: "ThresholdReached", Message: "rolling back", Phase: "RollingBack", FromPhase: "Progressing"},
+			want:   Alert{Severity: SeverityError, Reason: "ThresholdReached", Phase: "RollingBack", FromPhase: "Progressing"},
 			wantOK: true,
 		},
 		"aborted": {
-			ev:     engine.Event{Reason: "Aborted", Message: "aborted by user", Warning: true, From: v1alpha1.PhasePaused, To: v1alpha1.PhaseRollingBack},
+			ev:     engine.Event{Reason: "Aborted", Warning: true, From: v1alpha1.PhasePaused, To: v1alpha1.PhaseRollingBack},
 			st:     v1alpha1.ReleaseStatus{Phase: v1alpha1.PhaseRollingBack},
-			want:   Alert{Severity: SeverityError, Reason: "Aborted", Message: "aborted by user", Phase: "RollingBack", FromPhase: "Paused"},
+			want:   Alert{Severity: SeverityError, Reason: "Aborted", Phase: "RollingBack", FromPhase: "Paused"},
 			wantOK: true,
 		},
 		"rolled back": {
-			ev:     engine.Event{Reason: "RolledBack", Message: "all traffic is back on stable", Warning: true, From: v1alpha1.PhaseRollingBack, To: v1alpha1.PhaseRolledBack},
+			ev:     engine.Event{Reason: "RolledBack", Warning: true, From: v1alpha1.PhaseRollingBack, To: v1alpha1.PhaseRolledBack},
 			st:     v1alpha1.ReleaseStatus{Phase: v1alpha1.PhaseRolledBack},
-			want:   Alert{Severity: SeverityError, Reason: "RolledBack", Message: "all traffic is back on stable", Phase: "RolledBack", FromPhase: "RollingBack"},
+			want:   Alert{Severity: SeverityError, Reason: "RolledBack", Phase: "RolledBack", FromPhase: "RollingBack"},
 			wantOK: true,
 		},
 		"a new revision mid-release keeps the phase": {
-			ev:     engine.Event{Reason: "NewRevision", Message: "starting again", From: v1alpha1.PhaseProgressing, To: v1alpha1.PhaseProgressing},
+			ev:     engine.Event{Reason: "NewRevision", From: v1alpha1.PhaseProgressing, To: v1alpha1.PhaseProgressing},
 			st:     v1alpha1.ReleaseStatus{Phase: v1alpha1.PhaseProgressing},
-			want:   Alert{Severity: SeverityInfo, Reason: "NewRevision", Message: "starting again", Phase: "Progressing", FromPhase: "Progressing"},
+			want:   Alert{Severity: SeverityInfo, Reason: "NewRevision", Phase: "Progressing", FromPhase: "Progressing"},
 			wantOK: true,
 		},
 		"failed check": {
-			ev:     engine.Event{Reason: "CheckFailed", Message: "check 1/5 failed: x", Warning: true},
+			ev:     engine.Event{Reason: "CheckFailed", Warning: true},
 			st:     progressing,
-			want:   Alert{Severity: SeverityWarn, Reason: "CheckFailed", Message: "check 1/5 failed: x", Phase: "Progressing", CanaryWeight: 20},
+			want:   Alert{Severity: SeverityWarn, Reason: "CheckFailed", Phase: "Progressing", CanaryWeight: 20},
 			wantOK: true,
 		},
 		"held check": {
-			ev:     engine.Event{Reason: "CheckHeld", Message: "check held, not passed: no data", Warning: true},
+			ev:     engine.Event{Reason: "CheckHeld", Warning: true},
 			st:     progressing,
-			want:   Alert{Severity: SeverityWarn, Reason: "CheckHeld", Message: "check held, not passed: no data", Phase: "Progressing", CanaryWeight: 20},
+			want:   Alert{Severity: SeverityWarn, Reason: "CheckHeld", Phase: "Progressing", CanaryWeight: 20},
 			wantOK: true,
 		},
 		"a step as planned is not news": {
-			ev: engine.Event{Reason: "StepStarted", Message: "step 2/4: weight 20"},
+			ev: engine.Event{Reason: engine.ReasonStepStarted},
 			st: progressing,
 		},
 		"the judge passing is not news": {
-			ev: engine.Event{Reason: "JudgePassed", Message: "passed"},
+			ev: engine.Event{Reason: engine.ReasonJudgePassed},
 			st: progressing,
 		},
 	}
@@ -84,6 +84,7 @@ func TestFromEvent(t *testing.T) {
 				return
 			}
 			tc.want.Release, tc.want.Namespace, tc.want.Time = "api", "shop", now
+			tc.want.Message = tc.ev.Message()
 			if got != tc.want {
 				t.Errorf("alert:\n got %+v\nwant %+v", got, tc.want)
 			}

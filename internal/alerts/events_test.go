@@ -20,9 +20,9 @@ func TestNotifyEvents(t *testing.T) {
 		mustConfig(t, "errors", ProviderWebhook, errorsOnly.URL, SeverityError, 5*time.Second),
 	}
 	events := []engine.Event{
-		{Reason: "StepStarted", Message: "step 3/6: setWeight: 30"},
-		{Reason: "CheckFailed", Message: "check 2/2 failed: request-success-rate 91 < 99", Warning: true},
-		{Reason: "ThresholdReached", Message: "rolling back", Warning: true, From: v1alpha1.PhaseProgressing, To: v1alpha1.PhaseRollingBack},
+		{Reason: engine.ReasonStepStarted, Step: 3, Steps: 6, StepText: "setWeight: 30"},
+		{Reason: engine.ReasonCheckFailed, Failed: 2, Threshold: 2, Detail: "request-success-rate 91 < 99", Warning: true},
+		{Reason: engine.ReasonThresholdReached, Failed: 2, Threshold: 2, Detail: "request-success-rate 91 < 99", Warning: true, From: v1alpha1.PhaseProgressing, To: v1alpha1.PhaseRollingBack},
 	}
 	var d Dispatcher
 	st := v1alpha1.ReleaseStatus{Phase: v1alpha1.PhaseRollingBack}

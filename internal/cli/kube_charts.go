@@ -12,8 +12,8 @@ import (
 
 	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/analysis"
-	"sluice.dev/sluice/internal/release"
 	"sluice.dev/sluice/internal/metrics/prometheus"
+	"sluice.dev/sluice/internal/release"
 )
 
 // Chart defaults: a page polls twice a second, Prometheus is asked at most

@@ -7,8 +7,8 @@ import (
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 
 	"sluice.dev/sluice/api/v1alpha1"
-	"sluice.dev/sluice/internal/release"
 	"sluice.dev/sluice/internal/metrics/prometheus"
+	"sluice.dev/sluice/internal/release"
 )
 
 // versionSeries are one version's figures over a release.

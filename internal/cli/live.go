@@ -52,7 +52,7 @@ func (v *liveView) event(name string, ev engine.Event) {
 	if ev.To != "" && ev.From != ev.To {
 		phase = fmt.Sprintf(" [%s → %s]", orDash(string(ev.From)), ev.To)
 	}
-	fmt.Fprintf(v.out, "%s  %-14s %-16s %s%s%s\n", time.Now().Format("15:04:05"), name, ev.Reason, warn, ev.Message, phase)
+	fmt.Fprintf(v.out, "%s  %-14s %-16s %s%s%s\n", time.Now().Format("15:04:05"), name, ev.Reason, warn, ev.Message(), phase)
 }
 
 // update takes a new snapshot and redraws when it is time.

@@ -36,7 +36,7 @@ type ClusterParts struct {
 }
 
 var (
-	_ Parts          = (*ClusterParts)(nil)
+	_ Parts           = (*ClusterParts)(nil)
 	_ release.Metrics = (*prometheus.Source)(nil)
 )
 

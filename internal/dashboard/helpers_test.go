@@ -16,6 +16,7 @@ import (
 
 	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/local"
+	"sluice.dev/sluice/internal/release"
 )
 
 const testToken = "test-token-0123456789"
@@ -33,12 +34,14 @@ func newRunnerEndpoint(t *testing.T, dir, name string) *runnerEndpoint {
 	e := &runnerEndpoint{}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/release", func(w http.ResponseWriter, _ *http.Request) {
-		s, err := local.LoadSnapshot(local.StatePath(dir, name))
+		s, err := local.LoadState(local.StatePath(dir, name))
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
-		_ = json.NewEncoder(w).Encode(s)
+		v := release.NewView(&s.Release, "v1", "v2", s.UpdatedAt)
+		v.Checks, v.Live = s.Checks, true
+		_ = json.NewEncoder(w).Encode(v.Settle())
 	})
 	mux.HandleFunc("POST /v1/release/{command}", func(w http.ResponseWriter, r *http.Request) {
 		e.mu.Lock()
@@ -59,23 +62,20 @@ func (e *runnerEndpoint) sent() []string {
 }
 
 // saveRelease writes a state file as `sluice run` does.
-func saveRelease(t *testing.T, dir, name string, phase v1alpha1.Phase, weight int32, control string, checks ...local.CheckPoint) *local.Snapshot {
+func saveRelease(t *testing.T, dir, name string, phase v1alpha1.Phase, weight int32, control string, checks ...release.CheckPoint) *local.State {
 	t.Helper()
 	rel := v1alpha1.Release{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	rel.Spec.Workload.Local = &v1alpha1.LocalWorkload{Stable: v1alpha1.LocalVersion{Version: "v1", URL: "http://127.0.0.1:9"}, Canary: v1alpha1.LocalVersion{Version: "v2", URL: "http://127.0.0.1:10"}}
 	rel.Spec.Strategy.Steps = []v1alpha1.Step{{SetWeight: &weight}, {Pause: &v1alpha1.PauseStep{}}}
 	rel.Status = v1alpha1.ReleaseStatus{Phase: phase, CanaryWeight: weight, StepIndex: 1, StepCount: 2}
-	snap := &local.Snapshot{
-		Release: rel, Control: control, Checks: checks,
-		Versions: []local.VersionView{
-			{Name: "stable", Version: "v1", Weight: 100 - weight},
-			{Name: "canary", Version: "v2", Weight: weight},
-		},
-		UpdatedAt: time.Now(),
+	s := &local.State{Release: rel, Checks: checks, UpdatedAt: time.Now()}
+	if control != "" {
+		s.Runner = &local.RunnerInfo{Control: control}
 	}
-	if err := local.SaveSnapshot(local.StatePath(dir, name), snap); err != nil {
+	if err := local.SaveState(local.StatePath(dir, name), s); err != nil {
 		t.Fatal(err)
 	}
-	return snap
+	return s
 }
 
 // serve starts a dashboard over src on a real loopback socket.
@@ -128,27 +128,27 @@ func decode[T any](t *testing.T, body string) T {
 
 // mapSource is a cluster-like source in memory, named "namespace/name",
 // for the routing of namespaced names.
-type mapSource map[string]*local.Snapshot
+type mapSource map[string]*release.View
 
-func (m mapSource) List(context.Context) ([]*local.Snapshot, error) {
-	var out []*local.Snapshot
+func (m mapSource) List(context.Context) ([]*release.View, error) {
+	var out []*release.View
 	for _, s := range m {
 		out = append(out, s)
 	}
 	return out, nil
 }
 
-func (m mapSource) Get(_ context.Context, name string) (*local.Snapshot, bool, error) {
+func (m mapSource) Get(_ context.Context, name string) (*release.View, bool, error) {
 	s, ok := m[name]
 	if !ok {
-		return nil, false, fmt.Errorf("%s: %w", name, local.ErrNoState)
+		return nil, false, fmt.Errorf("%s: %w", name, release.ErrNotFound)
 	}
 	return s, true, nil
 }
 
 func (m mapSource) Command(_ context.Context, name, command string) (string, error) {
 	if _, ok := m[name]; !ok {
-		return "", fmt.Errorf("%s: %w", name, local.ErrNoState)
+		return "", fmt.Errorf("%s: %w", name, release.ErrNotFound)
 	}
 	return command + "/" + strings.ReplaceAll(name, "/", "."), nil
 }

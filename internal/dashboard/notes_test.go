@@ -9,7 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"sluice.dev/sluice/api/v1alpha1"
-	"sluice.dev/sluice/internal/local"
+	"sluice.dev/sluice/internal/release"
 )
 
 // notedSource is a mapSource whose releases come with notes.
@@ -18,7 +18,7 @@ type notedSource struct {
 	notes map[string][]string
 }
 
-func (n notedSource) GetNoted(ctx context.Context, name string) (*local.Snapshot, bool, []string, error) {
+func (n notedSource) GetNoted(ctx context.Context, name string) (*release.View, bool, []string, error) {
 	snap, live, err := n.Get(ctx, name)
 	return snap, live, n.notes[name], err
 }
@@ -26,7 +26,7 @@ func (n notedSource) GetNoted(ctx context.Context, name string) (*local.Snapshot
 var _ NotedSource = notedSource{}
 
 func TestNotesReachTheReleaseView(t *testing.T) {
-	snap := &local.Snapshot{Release: v1alpha1.Release{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web"}}}
+	snap := &release.View{Release: v1alpha1.Release{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web"}}}
 	src := notedSource{
 		mapSource: mapSource{"shop/web": snap, "blog/web": snap},
 		notes:     map[string][]string{"shop/web": {"metrics: prometheus at http://x: connection refused"}},

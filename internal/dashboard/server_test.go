@@ -11,6 +11,7 @@ import (
 
 	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/local"
+	"sluice.dev/sluice/internal/release"
 )
 
 func TestListAndGetFromTheStateDir(t *testing.T) {
@@ -31,7 +32,7 @@ func TestListAndGetFromTheStateDir(t *testing.T) {
 	if web.Phase != v1alpha1.PhaseProgressing || web.CanaryWeight != 30 || web.Step != "pause (until promoted)" || web.Stable != "v1" || web.Canary != "v2" {
 		t.Fatalf("summary: %+v", web)
 	}
-	if list.Releases[0].Health != HealthFailing {
+	if list.Releases[0].Health != release.HealthFailing {
 		t.Fatalf("a rolled back release is %s", list.Releases[0].Health)
 	}
 
@@ -184,14 +185,20 @@ func TestCommandsNeedTheToken(t *testing.T) {
 	}
 }
 
+// TestCommandToAStoppedRunner checks that a command for a release no
+// runner runs is queued in its state file for the next runner.
 func TestCommandToAStoppedRunner(t *testing.T) {
 	dir := t.TempDir()
 	saveRelease(t, dir, "web", v1alpha1.PhaseRolledBack, 0, "")
 	_, base := serve(t, local.NewClient(dir), Options{Token: testToken})
 	h := http.Header{"Authorization": {"Bearer " + testToken}}
 	code, _, body := call(t, http.MethodPost, base+"/api/releases/web/retry", h)
-	if code != http.StatusConflict || !strings.Contains(body, "not running") {
+	if code != http.StatusAccepted || !strings.Contains(body, "queued") {
 		t.Fatalf("retry without a runner: %d %s", code, body)
+	}
+	st, err := local.LoadState(local.StatePath(dir, "web"))
+	if err != nil || len(st.Pending) != 1 || st.Pending[0].Kind != "retry" {
+		t.Fatalf("the state file's pending commands: %+v (%v)", st, err)
 	}
 	code, _, body = call(t, http.MethodPost, base+"/api/releases/gone/abort", h)
 	if code != http.StatusNotFound {
@@ -200,8 +207,8 @@ func TestCommandToAStoppedRunner(t *testing.T) {
 }
 
 func TestNamespacedNames(t *testing.T) {
-	snap := func(ns, name string) *local.Snapshot {
-		return &local.Snapshot{Release: v1alpha1.Release{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}}
+	snap := func(ns, name string) *release.View {
+		return &release.View{Release: v1alpha1.Release{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}}
 	}
 	src := mapSource{"shop/web": snap("shop", "web"), "blog/web": snap("blog", "web")}
 	_, base := serve(t, src, Options{Namespaced: true, Token: testToken})

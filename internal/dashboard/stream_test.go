@@ -14,6 +14,7 @@ import (
 
 	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/local"
+	"sluice.dev/sluice/internal/release"
 )
 
 // event is one server-sent event.
@@ -112,9 +113,9 @@ func (s *sse) ended(t *testing.T) {
 	}
 }
 
-func point(sec int, weight int32) local.CheckPoint {
+func point(sec int, weight int32) release.CheckPoint {
 	base := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	return local.CheckPoint{Time: base.Add(time.Duration(sec) * time.Second), Weight: weight}
+	return release.CheckPoint{Time: base.Add(time.Duration(sec) * time.Second), Weight: weight}
 }
 
 func TestReleaseStreamPushesChanges(t *testing.T) {

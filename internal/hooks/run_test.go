@@ -60,8 +60,8 @@ func TestRunSemantics(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			ok, failures := (&Caller{}).Run(context.Background(), tc.hooks, tc.typ, Payload{Name: "api"})
-			if ok != tc.want || !slices.Equal(names(failures), tc.failures) {
-				t.Fatalf("Run = %v, %v; want %v, %v (failures %+v)", ok, names(failures), tc.want, tc.failures, failures)
+			if ok != tc.want || !slices.Equal(hookNames(failures), tc.failures) {
+				t.Fatalf("Run = %v, %v; want %v, %v (failures %+v)", ok, hookNames(failures), tc.want, tc.failures, failures)
 			}
 		})
 	}
@@ -90,14 +90,14 @@ func TestRunSemantics(t *testing.T) {
 	for name, tc := range rollback {
 		t.Run("rollback/"+name, func(t *testing.T) {
 			yes, asking := (&Caller{}).RollbackRequested(context.Background(), tc.hooks, Payload{Name: "api"})
-			if yes != tc.want || !slices.Equal(names(asking), tc.asking) {
-				t.Fatalf("RollbackRequested = %v, %v; want %v, %v", yes, names(asking), tc.want, tc.asking)
+			if yes != tc.want || !slices.Equal(hookNames(asking), tc.asking) {
+				t.Fatalf("RollbackRequested = %v, %v; want %v, %v", yes, hookNames(asking), tc.want, tc.asking)
 			}
 		})
 	}
 }
 
-func names(rs []Result) []string {
+func hookNames(rs []Result) []string {
 	var ns []string
 	for _, r := range rs {
 		ns = append(ns, r.Name)

@@ -85,10 +85,10 @@ type Runner struct {
 	info      *RunnerInfo
 	// stable is the spec serving as stable (the slots' lock is taken
 	// before mu, never after: the slots tell of a promotion holding theirs).
-	stable    *v1alpha1.LocalVersion
-	lastSave  time.Time
-	saved     v1alpha1.ReleaseStatus
-	wake      chan struct{}
+	stable   *v1alpha1.LocalVersion
+	lastSave time.Time
+	saved    v1alpha1.ReleaseStatus
+	wake     chan struct{}
 }
 
 // ErrRolledBack is returned by Run when the release ended RolledBack, so

@@ -18,6 +18,7 @@ import (
 	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/loadgen"
 	"sluice.dev/sluice/internal/local"
+	"sluice.dev/sluice/internal/release"
 )
 
 // appBin is the sample app, built once for all tests: real processes.
@@ -49,7 +50,7 @@ func i32(n int32) *int32     { return &n }
 func f64(v float64) *float64 { return &v }
 
 // release is a fast release of the sample app: checks every 500ms.
-func release(name string, canaryArgs ...string) *v1alpha1.Release {
+func testRelease(name string, canaryArgs ...string) *v1alpha1.Release {
 	rel := &v1alpha1.Release{
 		ObjectMeta: metav1.ObjectMeta{Name: name},
 		Spec: v1alpha1.ReleaseSpec{
@@ -84,21 +85,26 @@ func release(name string, canaryArgs ...string) *v1alpha1.Release {
 
 // runWithLoad runs a release while sending load through its proxy and
 // returns the runner's error, its last snapshot and what the load saw.
-func runWithLoad(t *testing.T, rel *v1alpha1.Release, opts local.Options) (*local.Snapshot, loadgen.Stats, error) {
+func runWithLoad(t *testing.T, rel *v1alpha1.Release, opts local.Options) (*release.View, loadgen.Stats, error) {
 	t.Helper()
 	return runWithLoadAt(t, rel, opts, 200, time.Minute)
 }
 
 // runWithLoadAt is runWithLoad at a given rate and time limit.
-func runWithLoadAt(t *testing.T, rel *v1alpha1.Release, opts local.Options, rate float64, limit time.Duration) (*local.Snapshot, loadgen.Stats, error) {
+func runWithLoadAt(t *testing.T, rel *v1alpha1.Release, opts local.Options, rate float64, limit time.Duration) (*release.View, loadgen.Stats, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	var (
-		snap atomic.Pointer[local.Snapshot]
+		snap atomic.Pointer[release.View]
 		load atomic.Pointer[loadgen.Generator]
 	)
-	opts.OnUpdate = func(s *local.Snapshot) {
+	opts.ExitOnDone = true
+	also := opts.OnUpdate
+	opts.OnUpdate = func(s *release.View) {
+		if also != nil {
+			also(s)
+		}
 		snap.Store(s)
 		if g := load.Load(); g != nil && s.Release.Status.Phase.Terminal() {
 			g.Stop() // before the runner closes its proxy
@@ -130,17 +136,20 @@ func runWithLoadAt(t *testing.T, rel *v1alpha1.Release, opts local.Options, rate
 	}
 	runErr := <-done
 	gen.Stop()
-	return r.Snapshot(), gen.Stats(), runErr
+	return r.View(), gen.Stats(), runErr
 }
 
 func TestHealthyCanaryIsPromoted(t *testing.T) {
-	rel := release("healthy", "--latency=2ms")
+	rel := testRelease("healthy", "--latency=2ms")
 	snap, load, err := runWithLoad(t, rel, local.Options{StateDir: t.TempDir(), Tick: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}
+	if v := snap.Version("stable"); v == nil || v.Version != "v2" || v.Weight != 100 {
+		t.Fatalf("stable after the promotion: %+v, want v2 serving 100%%", v)
+	}
 	st := snap.Release.Status
-	if st.Phase != v1alpha1.PhasePromoted || st.CanaryWeight != 100 {
+	if st.Phase != v1alpha1.PhasePromoted || st.CanaryWeight != 0 || st.StableRevision != st.CanaryRevision {
 		t.Fatalf("phase %s weight %d: %s", st.Phase, st.CanaryWeight, st.Message)
 	}
 	if load.Errors != 0 || load.Non2xx != 0 || load.Sent == 0 {
@@ -152,7 +161,7 @@ func TestHealthyCanaryIsPromoted(t *testing.T) {
 }
 
 func TestFaultyCanaryIsRolledBack(t *testing.T) {
-	rel := release("faulty", "--error-rate=0.2", "--latency=150ms")
+	rel := testRelease("faulty", "--error-rate=0.2", "--latency=150ms")
 	snap, load, err := runWithLoad(t, rel, local.Options{StateDir: t.TempDir(), Tick: 50 * time.Millisecond})
 	if !errors.Is(err, local.ErrRolledBack) {
 		t.Fatalf("run: %v, want ErrRolledBack", err)
@@ -174,15 +183,22 @@ func TestFaultyCanaryIsRolledBack(t *testing.T) {
 	}
 }
 
-// judged turns a test release into a judge-only one: no threshold metrics.
+// judged turns a test release into a judge-only one: no threshold metrics,
+// so its analysis steps become short pauses, and the judge holds the
+// promotion until it passes the canary.
 func judged(rel *v1alpha1.Release) *v1alpha1.Release {
 	rel.Spec.Analysis.Metrics = nil
 	rel.Spec.Analysis.Judge = &v1alpha1.JudgeSpec{MinRequests: 100}
+	for i, st := range rel.Spec.Strategy.Steps {
+		if st.Analysis != nil {
+			rel.Spec.Strategy.Steps[i] = v1alpha1.Step{Pause: &v1alpha1.PauseStep{Duration: d("500ms")}}
+		}
+	}
 	return rel
 }
 
 func TestJudgeRollsBackAFaultyCanary(t *testing.T) {
-	rel := judged(release("judged-faulty", "--error-rate=0.3", "--latency=2ms"))
+	rel := judged(testRelease("judged-faulty", "--error-rate=0.3", "--latency=2ms"))
 	snap, _, err := runWithLoad(t, rel, local.Options{StateDir: t.TempDir(), Tick: 50 * time.Millisecond})
 	if !errors.Is(err, local.ErrRolledBack) {
 		t.Fatalf("run: %v, want ErrRolledBack", err)
@@ -197,7 +213,7 @@ func TestJudgeRollsBackAFaultyCanary(t *testing.T) {
 }
 
 func TestJudgePromotesAHealthyCanary(t *testing.T) {
-	rel := judged(release("judged-healthy", "--latency=2ms"))
+	rel := judged(testRelease("judged-healthy", "--latency=2ms"))
 	// A pass needs evidence on the latency tail too: a few thousand requests.
 	snap, load, err := runWithLoadAt(t, rel, local.Options{StateDir: t.TempDir(), Tick: 50 * time.Millisecond}, 400, 3*time.Minute)
 	if err != nil {
@@ -218,27 +234,27 @@ func TestJudgePromotesAHealthyCanary(t *testing.T) {
 // load: the proxy ejects it, retries the failed GETs on stable, and the
 // ejection counts as a failed check, which rolls the release back.
 func TestKilledCanaryIsEjectedAndRolledBack(t *testing.T) {
-	rel := release("ejected", "--latency=2ms")
+	rel := testRelease("ejected", "--latency=2ms")
 	rel.Spec.Strategy.Steps = []v1alpha1.Step{{SetWeight: i32(50)}, {Pause: &v1alpha1.PauseStep{}}}
 	rel.Spec.Analysis.Threshold = 1
 	var killed atomic.Bool
 	opts := local.Options{StateDir: t.TempDir(), Tick: 50 * time.Millisecond}
 	done := make(chan struct{})
+	var canaryPID atomic.Int64
+	opts.OnUpdate = func(v *release.View) {
+		if c := v.Version("canary"); c != nil && c.PID > 0 && v.Release.Status.Phase == v1alpha1.PhasePaused {
+			canaryPID.Store(int64(c.PID))
+		}
+	}
 	go func() {
 		defer close(done)
 		// Kill the canary once the release waits at its pause.
 		deadline := time.Now().Add(30 * time.Second)
 		for time.Now().Before(deadline) && !killed.Load() {
 			time.Sleep(50 * time.Millisecond)
-			s, err := local.LoadSnapshot(local.StatePath(opts.StateDir, "ejected"))
-			if err != nil || s.Release.Status.Phase != v1alpha1.PhasePaused {
-				continue
-			}
-			for _, v := range s.Versions {
-				if v.Name == "canary" && v.PID > 0 {
-					_ = syscall.Kill(v.PID, syscall.SIGKILL)
-					killed.Store(true)
-				}
+			if pid := canaryPID.Load(); pid > 0 {
+				_ = syscall.Kill(int(pid), syscall.SIGKILL)
+				killed.Store(true)
 			}
 		}
 	}()

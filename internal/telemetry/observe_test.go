@@ -51,11 +51,11 @@ func progressing(phase v1alpha1.Phase, step, weight, passed int32, stepStart int
 	}
 }
 
-func phaseChange(reason string, from, to v1alpha1.Phase) engine.Event {
-	return engine.Event{Reason: reason, Message: reason, From: from, To: to}
+func phaseChange(reason engine.Reason, from, to v1alpha1.Phase) engine.Event {
+	return engine.Event{Reason: reason, From: from, To: to}
 }
 
-func note(reason string) engine.Event { return engine.Event{Reason: reason, Message: reason} }
+func note(reason engine.Reason) engine.Event { return engine.Event{Reason: reason} }
 
 // TestObserveRelease follows one release from its start to its promotion
 // and checks every series it leaves.

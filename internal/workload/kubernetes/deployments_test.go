@@ -32,16 +32,13 @@ func testDeployments(t *testing.T, env *envtest.Env) {
 	t.Run("Observe", func(t *testing.T) {
 		ctx := testCtx(t)
 		ns, drv := handMade(t, env, "dep-observe")
-		if got := drv.PromoteMode(); got != engine.PromoteShiftToCanary {
-			t.Errorf("PromoteMode = %s, want %s", got, engine.PromoteShiftToCanary)
-		}
 		o, err := drv.Observe(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
 		v1, v2 := getDep(ctx, t, c, ns, "api-v1"), getDep(ctx, t, c, ns, "api-v2")
-		wantStable, _ := Revision(v1.Spec.Template)
-		wantCanary, _ := Revision(v2.Spec.Template)
+		wantStable, _ := ContentRevision(v1.Spec.Template)
+		wantCanary, _ := ContentRevision(v2.Spec.Template)
 		if o.StableRevision != wantStable || o.CanaryRevision != wantCanary || o.StableRevision == o.CanaryRevision {
 			t.Errorf("revisions = %s/%s, want %s/%s (different)", o.StableRevision, o.CanaryRevision, wantStable, wantCanary)
 		}
@@ -138,43 +135,107 @@ func testDeployments(t *testing.T, env *envtest.Env) {
 		}
 	})
 
-	t.Run("ScaleDownStable", func(t *testing.T) {
+	t.Run("PromoteCopiesTheTemplateToStable", func(t *testing.T) {
 		ctx := testCtx(t)
-		ns, drv := handMade(t, env, "dep-stable")
-		promoted := v1alpha1.ReleaseStatus{Phase: v1alpha1.PhasePromoted}
-		want := engine.Desired{CanaryWeight: 100, CanaryScaledUp: true, PromoteStable: true}
+		ns, drv := handMade(t, env, "dep-promote")
+		o, err := drv.Observe(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := getDep(ctx, t, c, ns, "api-v1")
+		promoting := v1alpha1.ReleaseStatus{Phase: v1alpha1.PhasePromoting, StableRevision: o.StableRevision, CanaryRevision: o.CanaryRevision}
+		want := engine.Desired{CanaryWeight: 60, CanaryScaledUp: true, PromoteStable: true}
+		if err := drv.Apply(ctx, want, promoting); err != nil {
+			t.Fatal(err)
+		}
+		v1, v2 := getDep(ctx, t, c, ns, "api-v1"), getDep(ctx, t, c, ns, "api-v2")
+		if img := v1.Spec.Template.Spec.Containers[0].Image; img != "api:2.0" {
+			t.Errorf("stable image = %s after the promotion began, want the canary's api:2.0", img)
+		}
+		if !equality.Semantic.DeepEqual(v1.Spec.Template.Labels, before.Spec.Template.Labels) || !equality.Semantic.DeepEqual(v1.Spec.Selector, before.Spec.Selector) {
+			t.Errorf("stable's labels or selector changed: %v / %v", v1.Spec.Template.Labels, v1.Spec.Selector.MatchLabels)
+		}
+		if replicasOf(v1) != 3 || replicasOf(v2) != 2 {
+			t.Errorf("replicas %d/%d while promoting, want 3/2", replicasOf(v1), replicasOf(v2))
+		}
+		o2, err := drv.Observe(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o2.StableRevision != o.CanaryRevision || o2.CanaryRevision != o.CanaryRevision {
+			t.Errorf("revisions after the copy = %s/%s, want both %s", o2.StableRevision, o2.CanaryRevision, o.CanaryRevision)
+		}
 
-		// Without scaleDownStable the old stable keeps running.
-		if err := drv.Apply(ctx, want, promoted); err != nil {
+		// Once promoted the idle canary goes to zero; stable keeps the
+		// promoted template, and a second Apply writes nothing.
+		promoted := promoting
+		promoted.Phase = v1alpha1.PhasePromoted
+		idle := engine.Desired{PromoteStable: true}
+		if err := drv.Apply(ctx, idle, promoted); err != nil {
 			t.Fatal(err)
 		}
-		if got := getDep(ctx, t, c, ns, "api-v1"); replicasOf(got) != 3 {
-			t.Errorf("stable replicas = %d without scaleDownStable, want 3", replicasOf(got))
+		down := getDep(ctx, t, c, ns, "api-v2")
+		if replicasOf(down) != 0 || down.Annotations[AnnotationScaledDownFrom] != "2" {
+			t.Errorf("canary after promotion: replicas %d, annotation %q; want 0 and \"2\"", replicasOf(down), down.Annotations[AnnotationScaledDownFrom])
+		}
+		stable := getDep(ctx, t, c, ns, "api-v1")
+		if err := drv.Apply(ctx, idle, promoted); err != nil {
+			t.Fatal(err)
+		}
+		if again := getDep(ctx, t, c, ns, "api-v1"); again.ResourceVersion != stable.ResourceVersion {
+			t.Error("a second Apply wrote the stable again")
 		}
 
-		drv.spec.ScaleDownStable = true
-		if err := drv.Apply(ctx, want, v1alpha1.ReleaseStatus{Phase: v1alpha1.PhasePromoting}); err != nil {
+		// A stable edited by hand after the promotion gets the promoted
+		// template back: traffic never serves an older version.
+		stable.Spec.Template.Spec.Containers[0].Image = "api:1.0"
+		if err := c.Update(ctx, stable); err != nil {
 			t.Fatal(err)
 		}
-		if got := getDep(ctx, t, c, ns, "api-v1"); replicasOf(got) != 3 {
-			t.Errorf("stable scaled to %d while still Promoting", replicasOf(got))
-		}
-		if err := drv.Apply(ctx, want, promoted); err != nil {
+		if err := drv.Apply(ctx, idle, promoted); err != nil {
 			t.Fatal(err)
 		}
-		down := getDep(ctx, t, c, ns, "api-v1")
-		if replicasOf(down) != 0 || down.Annotations[AnnotationScaledDownFrom] != "3" {
-			t.Errorf("after promotion: stable replicas %d, annotation %q; want 0 and \"3\"", replicasOf(down), down.Annotations[AnnotationScaledDownFrom])
+		if img := getDep(ctx, t, c, ns, "api-v1").Spec.Template.Spec.Containers[0].Image; img != "api:2.0" {
+			t.Errorf("stable image = %s, want the promoted api:2.0 back", img)
+		}
+
+		// The next image on the canary is a new revision against the
+		// promoted one; the canary comes back with its replicas.
+		next := getDep(ctx, t, c, ns, "api-v2")
+		next.Spec.Template.Spec.Containers[0].Image = "api:3.0"
+		if err := c.Update(ctx, next); err != nil {
+			t.Fatal(err)
+		}
+		o3, err := drv.Observe(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o3.StableRevision != o.CanaryRevision || o3.CanaryRevision == o.CanaryRevision {
+			t.Errorf("revisions after the next image = %s/%s", o3.StableRevision, o3.CanaryRevision)
+		}
+		progressing := v1alpha1.ReleaseStatus{Phase: v1alpha1.PhaseProgressing, StableRevision: o3.StableRevision, CanaryRevision: o3.CanaryRevision}
+		if err := drv.Apply(ctx, engine.Desired{CanaryScaledUp: true, CanaryWeight: 10}, progressing); err != nil {
+			t.Fatal(err)
 		}
 		if got := getDep(ctx, t, c, ns, "api-v2"); replicasOf(got) != 2 {
-			t.Errorf("canary replicas = %d after promotion, want 2", replicasOf(got))
+			t.Errorf("canary replicas = %d for the next release, want 2", replicasOf(got))
 		}
+		if img := getDep(ctx, t, c, ns, "api-v1").Spec.Template.Spec.Containers[0].Image; img != "api:2.0" {
+			t.Errorf("stable image = %s during the next release, want api:2.0", img)
+		}
+	})
 
-		if err := drv.Finalize(ctx); err != nil {
+	t.Run("PromoteCopiesOnlyTheRevisionPromoted", func(t *testing.T) {
+		ctx := testCtx(t)
+		ns, drv := handMade(t, env, "dep-stale")
+		// The engine promotes a revision the canary no longer runs (a newer
+		// image came in): stable is left alone.
+		st := v1alpha1.ReleaseStatus{Phase: v1alpha1.PhasePromoting, CanaryRevision: "0123456789"}
+		if err := drv.Apply(ctx, engine.Desired{CanaryScaledUp: true, PromoteStable: true}, st); err != nil {
 			t.Fatal(err)
 		}
-		if got := getDep(ctx, t, c, ns, "api-v1"); replicasOf(got) != 3 || got.Annotations[AnnotationScaledDownFrom] != "" {
-			t.Errorf("after Finalize: stable replicas %d, annotation %q; want 3 and none", replicasOf(got), got.Annotations[AnnotationScaledDownFrom])
+		if img := getDep(ctx, t, c, ns, "api-v1").Spec.Template.Spec.Containers[0].Image; img != "api:1.0" {
+			t.Errorf("stable image = %s, want api:1.0 untouched", img)
 		}
 	})
 

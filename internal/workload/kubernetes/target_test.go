@@ -93,9 +93,6 @@ func testTarget(t *testing.T, env *envtest.Env) {
 		ns, rel, drv := gitTarget(t, env, "target-life")
 		before := getDep(ctx, t, c, ns, "api")
 		rev1, _ := Revision(before.Spec.Template)
-		if got := drv.PromoteMode(); got != engine.PromoteCopyToStable {
-			t.Errorf("PromoteMode = %s, want %s", got, engine.PromoteCopyToStable)
-		}
 
 		// Before the primary exists: equal revisions, stable not ready.
 		if o := observe(ctx, t, drv); o.StableRevision != rev1 || o.CanaryRevision != rev1 || o.StableReady {
