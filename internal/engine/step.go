@@ -24,7 +24,10 @@ func Step(plan Plan, last v1alpha1.ReleaseStatus, obs Observation) (Result, erro
 	t := &tick{plan: plan, obs: obs, st: *last.DeepCopy(), now: metav1.NewTime(obs.Now)}
 	t.st.StepCount = int32(len(plan.Steps))
 	t.run()
+	// The status is made for these steps from now on; a release that ended
+	// under other steps keeps where it ended, within these.
 	t.st.StepsHash = plan.StepsHash
+	t.st.StepIndex = min(t.st.StepIndex, int32(len(plan.Steps)))
 	t.st.CanaryWeight = clampWeight(t.st.CanaryWeight)
 	t.settleWeights()
 	setConditions(&t.st, obs.Now)
@@ -170,9 +173,7 @@ func (t *tick) handleNewSteps() bool {
 		return false
 	}
 	if !t.active() {
-		// An ended release keeps where it ended, within the new steps.
-		t.st.StepIndex = min(t.st.StepIndex, int32(len(t.plan.Steps)))
-		return false
+		return false // Step keeps an ended release's index within the new steps
 	}
 	t.startRelease(Event{Reason: ReasonStepsChanged})
 	return true

@@ -182,7 +182,9 @@ func (t *turn) gather(ctx context.Context) error {
 		c := t.check(ctx)
 		if t.parts.Hooks != nil {
 			c = t.parts.Hooks.AddToCheck(ctx, t.rel, c)
-			t.obs.Command = t.parts.Hooks.AskRollback(ctx, t.rel, t.now)
+			if abort := t.parts.Hooks.AskRollback(ctx, t.rel, t.now); abort != nil {
+				t.obs.Command = abort
+			}
 		}
 		t.obs.Check = &c
 	}
