@@ -25,9 +25,9 @@ type world struct {
 	// revisions are numbered in the order they were made: r001 < r002.
 	revs int
 	// stableRev runs in the stable slot; canarySlot in the canary slot.
-	stableRev, canarySlot   string
-	stableReady, slotReady  bool
-	canaryUp                bool
+	stableRev, canarySlot  string
+	stableReady, slotReady bool
+	canaryUp               bool
 	// desired is the canary the user asks for (Git, set image, a file).
 	desired string
 	// promoted is the last revision promoted (status saved Promoted).
@@ -173,7 +173,9 @@ func (w *world) AddToCheck(ctx context.Context, _ *v1alpha1.Release, res engine.
 	return res
 }
 
-func (w *world) AskRollback(context.Context, *v1alpha1.Release, time.Time) *engine.Command { return nil }
+func (w *world) AskRollback(context.Context, *v1alpha1.Release, time.Time) *engine.Command {
+	return nil
+}
 
 func (w *world) Confirm(ctx context.Context, _ *v1alpha1.Release, obs *engine.Observation) {
 	w.slowHook(ctx)
