@@ -70,8 +70,7 @@ func testWebhooks(t *testing.T, cl *cluster) {
 			if e["name"] != "api" || e["namespace"] != ns {
 				t.Fatalf("payload names another release: %v", e)
 			}
-			msg, _ := e["message"].(string)
-			promotedEvent = promotedEvent || (e["type"] == "event" && strings.HasPrefix(msg, "Promoted:"))
+			promotedEvent = promotedEvent || (e["type"] == "event" && e["reason"] == "Promoted")
 			postRollout = postRollout || e["type"] == "post-rollout"
 		}
 		if promotedEvent && postRollout {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"sluice.dev/sluice/internal/alerts"
+	"sluice.dev/sluice/internal/engine"
 )
 
 // receiver is a local HTTP endpoint standing in for Slack and a generic
@@ -115,7 +116,7 @@ func TestAlertsOfARolledBackRelease(t *testing.T) {
 	var failed, rolledBack int
 	for _, a := range got {
 		switch {
-		case a.Reason == alerts.ReasonCheckFailed:
+		case a.Reason == string(engine.ReasonCheckFailed):
 			failed++
 			if a.Severity != alerts.SeverityWarn || a.Release != "alerted" || !strings.Contains(a.Message, "success rate") {
 				t.Errorf("check alert = %+v", a)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"sluice.dev/sluice/internal/local"
+	"sluice.dev/sluice/internal/release"
 	"sluice.dev/sluice/test/e2e/envtest"
 )
 
@@ -49,7 +50,15 @@ type started struct {
 	done chan error
 }
 
+// startRun starts `sluice run --exit-on-done`: it ends with the release.
 func startRun(t *testing.T, stateDir, file string, extra ...string) *started {
+	t.Helper()
+	return startServing(t, stateDir, file, append([]string{"--exit-on-done"}, extra...)...)
+}
+
+// startServing starts `sluice run` as the data plane: it serves until it
+// is stopped.
+func startServing(t *testing.T, stateDir, file string, extra ...string) *started {
 	t.Helper()
 	cmd := exec.Command(sluiceBin, append([]string{"--state-dir", stateDir, "run", "-q", "-f", file}, extra...)...)
 	var out bytes.Buffer
@@ -88,13 +97,13 @@ func (s *started) wait(t *testing.T, timeout time.Duration) int {
 }
 
 // getJSON reads a release with `sluice get -o json`.
-func getJSON(t *testing.T, stateDir, name string) *local.Snapshot {
+func getJSON(t *testing.T, stateDir, name string) *release.View {
 	t.Helper()
 	out, code := sluice(t, stateDir, "get", name, "-o", "json")
 	if code != 0 {
 		return nil
 	}
-	var s local.Snapshot
+	var s release.View
 	if err := json.Unmarshal([]byte(out), &s); err != nil {
 		t.Fatalf("get -o json: %v\n%s", err, out)
 	}
@@ -102,10 +111,10 @@ func getJSON(t *testing.T, stateDir, name string) *local.Snapshot {
 }
 
 // waitFor polls the release until cond holds, within timeout.
-func waitFor(t *testing.T, stateDir, name string, timeout time.Duration, what string, cond func(*local.Snapshot) bool) *local.Snapshot {
+func waitFor(t *testing.T, stateDir, name string, timeout time.Duration, what string, cond func(*release.View) bool) *release.View {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
-	var last *local.Snapshot
+	var last *release.View
 	for time.Now().Before(deadline) {
 		if s := getJSON(t, stateDir, name); s != nil {
 			last = s
@@ -120,6 +129,17 @@ func waitFor(t *testing.T, stateDir, name string, timeout time.Duration, what st
 	}
 	t.Fatalf("waiting for %s: no release state", what)
 	return nil
+}
+
+// control is the base URL of the running runner's control endpoint, from
+// the state file.
+func control(t *testing.T, stateDir, name string) string {
+	t.Helper()
+	s, err := local.LoadState(local.StatePath(stateDir, name))
+	if err != nil || s.Runner == nil {
+		t.Fatalf("no running runner in the state of %s: %v", name, err)
+	}
+	return s.Runner.Control
 }
 
 // freeAddr returns a free loopback address for a proxy.
@@ -140,6 +160,12 @@ func freeAddr(t *testing.T) string {
 // must not be rolled back for it; faulty canaries here fail on errors.
 func writeRelease(t *testing.T, name, listen, canaryArgs, steps string) string {
 	t.Helper()
+	return writeReleaseOf(t, name, listen, "v2", canaryArgs, steps)
+}
+
+// writeReleaseOf is writeRelease with a canary of another version.
+func writeReleaseOf(t *testing.T, name, listen, canary, canaryArgs, steps string) string {
+	t.Helper()
 	yaml := fmt.Sprintf(`apiVersion: sluice.dev/v1alpha1
 kind: Release
 metadata:
@@ -151,8 +177,8 @@ spec:
         version: v1
         command: [%q, "app", "--version=v1", "--latency=2ms"]
       canary:
-        version: v2
-        command: [%q, "app", "--version=v2"%s]
+        version: %s
+        command: [%q, "app", "--version=%s"%s]
   traffic:
     proxy:
       listen: %s
@@ -169,8 +195,8 @@ spec:
       - name: request-duration
         thresholdRange: {max: 500}
         window: 1s
-`, name, sluiceBin, sluiceBin, canaryArgs, listen, steps)
-	path := filepath.Join(t.TempDir(), name+".yaml")
+`, name, sluiceBin, canary, sluiceBin, canary, canaryArgs, listen, steps)
+	path := filepath.Join(t.TempDir(), name+"-"+canary+".yaml")
 	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -10,14 +10,14 @@ import (
 
 	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/loadgen"
-	"sluice.dev/sluice/internal/local"
+	"sluice.dev/sluice/internal/release"
 )
 
 // load sends traffic to a proxy address for the rest of the test.
 // It starts once the runner in dir serves the release's proxy.
 func load(t *testing.T, dir, name, addr string) *loadgen.Generator {
 	t.Helper()
-	waitFor(t, dir, name, 30*time.Second, "the proxy", func(s *local.Snapshot) bool {
+	waitFor(t, dir, name, 30*time.Second, "the proxy", func(s *release.View) bool {
 		return s.ProxyAddress == "http://"+addr
 	})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -41,7 +41,7 @@ func TestKilledRunResumesAtItsStep(t *testing.T) {
 	file := writeRelease(t, "resume", addr, "", indent("setWeight: 20", "analysis: {passes: 1}", "setWeight: 40", "pause: {}", "setWeight: 70"))
 	first := startRun(t, dir, file)
 	load(t, dir, "resume", addr)
-	paused := func(s *local.Snapshot) bool {
+	paused := func(s *release.View) bool {
 		st := s.Release.Status
 		return st.Phase == v1alpha1.PhasePaused && st.StepIndex == 3
 	}
@@ -56,7 +56,7 @@ func TestKilledRunResumesAtItsStep(t *testing.T) {
 	first.wait(t, 10*time.Second)
 
 	second := startRun(t, dir, file)
-	live := waitFor(t, dir, "resume", 30*time.Second, "the restarted runner", func(s *local.Snapshot) bool {
+	live := waitFor(t, dir, "resume", 30*time.Second, "the restarted runner", func(s *release.View) bool {
 		return s.PID == second.cmd.Process.Pid
 	})
 	st := live.Release.Status
@@ -68,7 +68,7 @@ func TestKilledRunResumesAtItsStep(t *testing.T) {
 			t.Fatalf("canary weight after restart = %d", v.Weight)
 		}
 	}
-	metrics := httpGet(t, live.Control+"/metrics")
+	metrics := httpGet(t, control(t, dir, "resume")+"/metrics")
 	if !strings.Contains(metrics, `sluice_proxy_canary_weight{release="resume"} 40`) {
 		t.Fatalf("proxy weight after restart is not 40:\n%s", grep(metrics, "canary_weight"))
 	}
@@ -91,16 +91,16 @@ func TestKilledRunResumesAtItsStep(t *testing.T) {
 func TestAbortFromTheCLI(t *testing.T) {
 	dir, addr := t.TempDir(), freeAddr(t)
 	file := writeRelease(t, "abort", addr, "", indent("setWeight: 30", "pause: {}"))
-	run := startRun(t, dir, file, "--keep-serving")
+	run := startServing(t, dir, file)
 	gen := load(t, dir, "abort", addr)
-	waitFor(t, dir, "abort", 30*time.Second, "the pause", func(s *local.Snapshot) bool {
+	waitFor(t, dir, "abort", 30*time.Second, "the pause", func(s *release.View) bool {
 		return s.Release.Status.Phase == v1alpha1.PhasePaused
 	})
 	out, code := sluice(t, dir, "abort", "abort")
 	if code != 0 || !strings.Contains(out, "abort requested") {
 		t.Fatalf("abort: %d %s", code, out)
 	}
-	snap := waitFor(t, dir, "abort", 30*time.Second, "the rollback", func(s *local.Snapshot) bool {
+	snap := waitFor(t, dir, "abort", 30*time.Second, "the rollback", func(s *release.View) bool {
 		return s.Release.Status.Phase == v1alpha1.PhaseRolledBack
 	})
 	st := snap.Release.Status
@@ -133,11 +133,11 @@ func TestPauseAndResume(t *testing.T) {
 	file := writeRelease(t, "pr", addr, "", indent("setWeight: 10", "pause: {duration: 2s}", "setWeight: 50", "analysis: {passes: 1}"))
 	run := startRun(t, dir, file)
 	load(t, dir, "pr", addr)
-	waitFor(t, dir, "pr", 30*time.Second, "step 2", func(s *local.Snapshot) bool { return s.Release.Status.StepIndex == 1 })
+	waitFor(t, dir, "pr", 30*time.Second, "step 2", func(s *release.View) bool { return s.Release.Status.StepIndex == 1 })
 	if out, code := sluice(t, dir, "pause", "pr"); code != 0 {
 		t.Fatalf("pause: %s", out)
 	}
-	waitFor(t, dir, "pr", 10*time.Second, "the user pause", func(s *local.Snapshot) bool {
+	waitFor(t, dir, "pr", 10*time.Second, "the user pause", func(s *release.View) bool {
 		return s.Release.Status.Phase == v1alpha1.PhasePaused && strings.Contains(s.Release.Status.Message, "paused by user")
 	})
 	time.Sleep(2500 * time.Millisecond) // longer than the timed pause: it must hold

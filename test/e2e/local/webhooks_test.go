@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"sluice.dev/sluice/api/v1alpha1"
-	"sluice.dev/sluice/internal/local"
+	"sluice.dev/sluice/internal/release"
 )
 
 // hookReceiver answers a release's webhooks: the gate says no until
@@ -84,7 +84,7 @@ func TestWebhooksOfALocalRelease(t *testing.T) {
 	withWebhooks(t, file, h.srv.URL)
 	run := startRun(t, dir, file)
 	load(t, dir, "hooked", addr)
-	waitFor(t, dir, "hooked", 30*time.Second, "the gate", func(s *local.Snapshot) bool {
+	waitFor(t, dir, "hooked", 30*time.Second, "the gate", func(s *release.View) bool {
 		return strings.Contains(s.Release.Status.Message, "promotion held: confirm-promotion webhook said no: gate: ")
 	})
 	time.Sleep(time.Second)
@@ -104,8 +104,7 @@ func TestWebhooksOfALocalRelease(t *testing.T) {
 	}
 	var promoted bool
 	for _, e := range h.of("event") {
-		msg, _ := e["message"].(string)
-		promoted = promoted || strings.HasPrefix(msg, "Promoted:")
+		promoted = promoted || e["reason"] == "Promoted"
 	}
 	if !promoted || len(h.of("post-rollout")) != 1 {
 		t.Fatalf("event hooks: promoted %v, %d post-rollout calls", promoted, len(h.of("post-rollout")))
