@@ -20,6 +20,7 @@ import (
 	"sluice.dev/sluice/internal/dashboard"
 	"sluice.dev/sluice/internal/loadgen"
 	"sluice.dev/sluice/internal/local"
+	"sluice.dev/sluice/internal/release"
 )
 
 func d(s string) *metav1.Duration {
@@ -31,7 +32,7 @@ func f64(v float64) *float64 { return &v }
 
 // release moves a healthy canary to 50% in a few seconds, then holds it
 // there for minutes: long enough to look at, click and abort.
-func release(name string) *v1alpha1.Release {
+func testRelease(name string) *v1alpha1.Release {
 	rel := &v1alpha1.Release{
 		ObjectMeta: metav1.ObjectMeta{Name: name},
 		Spec: v1alpha1.ReleaseSpec{
@@ -68,7 +69,7 @@ func release(name string) *v1alpha1.Release {
 type localRelease struct {
 	dir  string
 	done chan error
-	snap atomic.Pointer[local.Snapshot]
+	snap atomic.Pointer[release.View]
 }
 
 func startRelease(t *testing.T, ctx context.Context, dir string, rel *v1alpha1.Release) *localRelease {
@@ -76,8 +77,8 @@ func startRelease(t *testing.T, ctx context.Context, dir string, rel *v1alpha1.R
 	lr := &localRelease{dir: dir, done: make(chan error, 1)}
 	var load atomic.Pointer[loadgen.Generator]
 	r, err := local.New(rel, local.Options{
-		StateDir: lr.dir, Tick: 100 * time.Millisecond,
-		OnUpdate: func(s *local.Snapshot) {
+		StateDir: lr.dir, Tick: 100 * time.Millisecond, ExitOnDone: true,
+		OnUpdate: func(s *release.View) {
 			lr.snap.Store(s)
 			if g := load.Load(); g != nil && s.Release.Status.Phase.Terminal() {
 				g.Stop() // before the runner closes its proxy
@@ -175,7 +176,7 @@ func TestReleasePageFollowsAndAbortsALiveRelease(t *testing.T) {
 	do(t, browser, 30*time.Second, chromedp.Navigate(base+"/releases/"+name))
 	eval(t, browser, `window.sluiceNoReload = "still the same page"`)
 	waitText(t, browser, "#problem", 10*time.Second, "the page to say the release is not there yet", func(s string) bool { return strings.Contains(s, "no such release") })
-	lr := startRelease(t, ctx, dir, release(name))
+	lr := startRelease(t, ctx, dir, testRelease(name))
 	first := waitText(t, browser, "#weight", 30*time.Second, "a weight", func(s string) bool { _, ok := percent(s); return ok })
 	w0, _ := percent(first)
 

@@ -17,6 +17,7 @@ import (
 	"sluice.dev/sluice/internal/analysis"
 	"sluice.dev/sluice/internal/loadgen"
 	"sluice.dev/sluice/internal/local"
+	"sluice.dev/sluice/internal/release"
 	"sluice.dev/sluice/internal/proxy"
 )
 
@@ -108,7 +109,7 @@ type mark struct {
 	ok             bool
 }
 
-func markOf(s *local.Snapshot) mark {
+func markOf(s *release.View) mark {
 	m := mark{at: s.UpdatedAt, ok: true}
 	for _, v := range s.Versions {
 		switch v.Name {
@@ -135,13 +136,13 @@ func runOnce(t *testing.T, f faulty, name string, limit time.Duration) realRun {
 	var (
 		mu                       sync.Mutex
 		weighted, failed, rolled mark
-		failSnap                 *local.Snapshot
+		failSnap                 *release.View
 		ticks                    int
-		latest                   *local.Snapshot
+		latest                   *release.View
 		gen                      *loadgen.Generator
 	)
-	opts := local.Options{StateDir: t.TempDir(), Tick: f.Tick}
-	opts.OnUpdate = func(s *local.Snapshot) {
+	opts := local.Options{StateDir: t.TempDir(), Tick: f.Tick, ExitOnDone: true}
+	opts.OnUpdate = func(s *release.View) {
 		mu.Lock()
 		defer mu.Unlock()
 		latest = s
@@ -211,9 +212,9 @@ func runOnce(t *testing.T, f faulty, name string, limit time.Duration) realRun {
 		last := markOf(latest)
 		res.ToFail, res.ToRolledBack = last.at.Sub(weighted.at), last.at.Sub(weighted.at)
 		res.RPS, res.CanaryShare = rates(weighted, last)
-		if latest.JudgeState != nil {
+		if js := latest.Release.Status.Analysis.Judge; js != nil && js.State != "" {
 			var j analysis.Judge
-			if err := json.Unmarshal(latest.JudgeState.State, &j); err != nil {
+			if err := json.Unmarshal([]byte(js.State), &j); err != nil {
 				t.Fatalf("%s: judge state: %v", name, err)
 			}
 			res.Final = j.Verdict()
@@ -251,12 +252,13 @@ func rates(from, to mark) (rps, canaryShare float64) {
 
 // failingEvidence reads the judge's saved state at the Fail and returns the
 // test that failed the canary.
-func failingEvidence(s *local.Snapshot) (analysis.Evidence, error) {
-	if s.JudgeState == nil {
+func failingEvidence(s *release.View) (analysis.Evidence, error) {
+	js := s.Release.Status.Analysis.Judge
+	if js == nil || js.State == "" {
 		return analysis.Evidence{}, errors.New("no judge state at the Fail")
 	}
 	var j analysis.Judge
-	if err := json.Unmarshal(s.JudgeState.State, &j); err != nil {
+	if err := json.Unmarshal([]byte(js.State), &j); err != nil {
 		return analysis.Evidence{}, fmt.Errorf("judge state: %w", err)
 	}
 	v := j.Verdict()

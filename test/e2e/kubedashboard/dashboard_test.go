@@ -13,7 +13,7 @@ import (
 
 	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/dashboard"
-	"sluice.dev/sluice/internal/local"
+	"sluice.dev/sluice/internal/release"
 )
 
 func TestClusterDashboard(t *testing.T) {
@@ -166,7 +166,7 @@ func TestClusterDashboard(t *testing.T) {
 		if v.Versions[1].SuccessRate != nil {
 			t.Errorf("canary success rate %v with no Prometheus; want none", *v.Versions[1].SuccessRate)
 		}
-		if v.Health == dashboard.HealthHealthy && strings.Contains(v.HealthReason, "success") {
+		if v.Health == release.HealthHealthy && strings.Contains(v.HealthReason, "success") {
 			t.Errorf("health %s (%s) from no data", v.Health, v.HealthReason)
 		}
 		if !own.OutputHas("no metrics for the charts", 5*time.Second) {
@@ -199,7 +199,7 @@ func waitView(t *testing.T, d *Dashboard, key string, within time.Duration, ok f
 
 // lastWithData is the run of newest points where both versions have a
 // success rate and a p99.
-func lastWithData(pts []local.CheckPoint) []local.CheckPoint {
+func lastWithData(pts []release.CheckPoint) []release.CheckPoint {
 	i := len(pts)
 	for i > 0 {
 		p := pts[i-1]
