@@ -12,22 +12,16 @@ import (
 )
 
 // proxyMetrics are what the proxy counted, as the checks and the judge
-// read them. since is the start of the release under test: a window never
-// reaches back past it, so a new canary is never judged by the requests
-// its predecessor served in the same slot.
+// read them.
 type proxyMetrics struct {
 	src   *proxysource.Source
 	proxy *proxy.Proxy
-	since time.Time
 }
 
 var _ release.Metrics = proxyMetrics{}
 
 // Sample is one built-in metric of one version over a window.
 func (m proxyMetrics) Sample(ctx context.Context, metric, version string, window time.Duration, now time.Time) (analysis.Sample, error) {
-	if !m.since.IsZero() && now.Sub(m.since) < window {
-		window = max(now.Sub(m.since), time.Millisecond)
-	}
 	res, err := m.src.Query(ctx, proxysource.Query{Metric: metric, Version: version, Window: window, Now: now})
 	if err != nil {
 		return analysis.Sample{}, fmt.Errorf("proxy metrics: %w", err)

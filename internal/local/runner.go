@@ -343,16 +343,12 @@ func (r *Runner) newLoop() *release.Loop {
 }
 
 // parts are the release's parts: the slots are its workload and router.
-func (r *Runner) parts(rel *v1alpha1.Release) (release.Parts, error) {
-	var since time.Time
-	if st := rel.Status.StartedAt; st != nil {
-		since = st.Time
-	}
+func (r *Runner) parts(*v1alpha1.Release) (release.Parts, error) {
 	return release.Parts{
 		Workload: r.slots,
 		Router:   r.slots,
 		Metrics: func(release.Versions) (release.Metrics, error) {
-			return proxyMetrics{src: r.metrics, proxy: r.proxy, since: since}, nil
+			return proxyMetrics{src: r.metrics, proxy: r.proxy}, nil
 		},
 		Hooks: r.hooks,
 	}, nil

@@ -211,6 +211,9 @@ func (t *turn) source() (Metrics, error) {
 			t.metricsErr = errors.New("this release reads no metrics")
 		} else {
 			t.metrics, t.metricsErr = t.parts.Metrics(t.versions)
+			if t.metricsErr == nil && t.rel.Status.StartedAt != nil {
+				t.metrics = sinceStart{Metrics: t.metrics, start: t.rel.Status.StartedAt.Time}
+			}
 		}
 	}
 	return t.metrics, t.metricsErr
