@@ -95,7 +95,7 @@ func testAlerts(t *testing.T, cl *cluster) {
 		if a.Release != "api" || a.Namespace != ns {
 			t.Fatalf("alert names another release: %+v", a)
 		}
-		if a.Reason == "MissingReference" {
+		if a.Reason == "Stalled" {
 			stalls++
 			if a.Severity != alerts.SeverityWarn || !strings.Contains(a.Message, "spec.traffic.istio.virtualService") {
 				t.Errorf("stall alert = %+v", a)

@@ -119,9 +119,11 @@ func testTwoServices(t *testing.T, cl *cluster) {
 `))
 	cl.waitRelease(t, ns, "api", 60*time.Second, "promotion", phaseIs(v1alpha1.PhasePromoted))
 	vs := cl.getObject(t, vsGVK, ns, "api")
-	if w := weights(t, vs, "main"); w["api-canary"] != 100 || w["api-stable"] != 0 {
-		t.Fatalf("weights: %v", w)
+	if w := weights(t, vs, "main"); w["api-canary"] != 0 || w["api-stable"] != 100 {
+		t.Fatalf("weights after promotion: %v, want all on stable, which runs the promoted version", w)
 	}
+	cl.waitImage(t, ns, "api-stable", "example/api:2")
+	cl.waitScaled(t, ns, "api-canary", 0)
 	route := vs.Object["spec"].(map[string]any)["http"].([]any)[0].(map[string]any)
 	if route["timeout"] != "5s" {
 		t.Fatalf("route timeout changed: %v", route["timeout"])
@@ -245,9 +247,10 @@ spec:
 		bm := b.(map[string]any)
 		got[bm["name"].(string)] = bm["weight"].(int64)
 	}
-	if got["api-canary"] != 100 || got["api-stable"] != 0 || rule["matches"] == nil {
+	if got["api-canary"] != 0 || got["api-stable"] != 100 || rule["matches"] == nil {
 		t.Fatalf("HTTPRoute after promotion: %v", rule)
 	}
+	cl.waitImage(t, ns, "api-stable", "example/api:2")
 }
 
 // testCLI drives a release with the CLI as a person would.

@@ -222,3 +222,17 @@ func (cl *cluster) waitScaled(t *testing.T, ns, name string, replicas int32) {
 	}
 	t.Fatalf("deployment %s/%s: replicas %v, want %d", ns, name, d.Spec.Replicas, replicas)
 }
+
+// waitImage waits until a Deployment's first container runs image.
+func (cl *cluster) waitImage(t *testing.T, ns, name, image string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	var d appsv1.Deployment
+	for time.Now().Before(deadline) {
+		if cl.c.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: name}, &d) == nil && d.Spec.Template.Spec.Containers[0].Image == image {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("deployment %s/%s: image %s, want %s", ns, name, d.Spec.Template.Spec.Containers[0].Image, image)
+}

@@ -125,11 +125,12 @@ func testSubsetsPromoted(t *testing.T, cl *cluster, s *subsets, promURL string) 
 	if rel.Status.Analysis.PassedChecks < 4 || rel.Status.Analysis.FailedChecks != 0 {
 		t.Errorf("analysis: %+v", rel.Status.Analysis)
 	}
-	if w := weights(t, cl.getObject(t, vsGVK, s.ns, "api"), "primary"); w["v2"] != 100 || w["v1"] != 0 {
-		t.Errorf("weights after promotion: %v", w)
+	if w := weights(t, cl.getObject(t, vsGVK, s.ns, "api"), "primary"); w["v1"] != 100 || w["v2"] != 0 {
+		t.Errorf("weights after promotion: %v, want all on v1, which runs the promoted version", w)
 	}
 	s.checkUntouched(t, cl)
-	cl.waitScaled(t, s.ns, "api-v1", 0)
+	cl.waitImage(t, s.ns, "api-v1", "example/api:2")
+	cl.waitScaled(t, s.ns, "api-v2", 0)
 }
 
 func testSubsetsRolledBack(t *testing.T, cl *cluster, s *subsets, promURL string) {

@@ -232,3 +232,7 @@ func checkTarget(target string) error {
 	}
 	return nil
 }
+
+// Stop stops the server before its test ends, as an outage would: queries
+// to URL are refused from then on.
+func (p *Prometheus) Stop() error { return p.stop(10 * time.Second) }
