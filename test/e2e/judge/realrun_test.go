@@ -17,8 +17,8 @@ import (
 	"sluice.dev/sluice/internal/analysis"
 	"sluice.dev/sluice/internal/loadgen"
 	"sluice.dev/sluice/internal/local"
-	"sluice.dev/sluice/internal/release"
 	"sluice.dev/sluice/internal/proxy"
+	"sluice.dev/sluice/internal/release"
 )
 
 // faulty is the scenario both the real run and the simulator are given: the
