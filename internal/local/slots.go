@@ -42,7 +42,7 @@ type slots struct {
 
 	mu         sync.Mutex
 	spec       v1alpha1.LocalWorkload
-	match      []v1alpha1.MatchRule
+	match      []proxy.MatchRule
 	stable     *local.Instance
 	stableSpec v1alpha1.LocalVersion
 	canary     *local.Instance
@@ -63,7 +63,29 @@ var (
 func (s *slots) setSpec(w v1alpha1.LocalWorkload, match []v1alpha1.MatchRule) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.spec, s.match = *w.DeepCopy(), match
+	s.spec, s.match = *w.DeepCopy(), proxyRules(match)
+}
+
+// proxyRules are the Release's match rules in the proxy's terms.
+func proxyRules(in []v1alpha1.MatchRule) []proxy.MatchRule {
+	if len(in) == 0 {
+		return nil
+	}
+	conv := func(m map[string]v1alpha1.StringMatch) map[string]proxy.StringMatch {
+		if m == nil {
+			return nil
+		}
+		out := make(map[string]proxy.StringMatch, len(m))
+		for k, v := range m {
+			out[k] = proxy.StringMatch{Exact: v.Exact, Prefix: v.Prefix, Regex: v.Regex}
+		}
+		return out
+	}
+	out := make([]proxy.MatchRule, len(in))
+	for i, r := range in {
+		out[i] = proxy.MatchRule{Headers: conv(r.Headers), Cookies: conv(r.Cookies)}
+	}
+	return out
 }
 
 // startStable starts the version serving as stable; the proxy needs it

@@ -9,8 +9,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-
-	"sluice.dev/sluice/api/v1alpha1"
 )
 
 // FuzzMatch feeds arbitrary rules and request headers through compile and
@@ -22,11 +20,11 @@ func FuzzMatch(f *testing.F) {
 	f.Add("host", "(", uint8(2), "", "a", "", uint8(0), ";;=;")
 	f.Add("", "", uint8(1), "\x00", "=", "\"", uint8(2), "\"=\"")
 	f.Fuzz(func(t *testing.T, hName, hPattern string, hKind uint8, hValue, cName, cPattern string, cKind uint8, cookie string) {
-		rule := v1alpha1.MatchRule{
-			Headers: map[string]v1alpha1.StringMatch{hName: stringMatch(hKind, hPattern)},
-			Cookies: map[string]v1alpha1.StringMatch{cName: stringMatch(cKind, cPattern)},
+		rule := MatchRule{
+			Headers: map[string]StringMatch{hName: stringMatch(hKind, hPattern)},
+			Cookies: map[string]StringMatch{cName: stringMatch(cKind, cPattern)},
 		}
-		rules, err := compileRules([]v1alpha1.MatchRule{rule})
+		rules, err := compileRules([]MatchRule{rule})
 		if err != nil {
 			return
 		}
@@ -38,7 +36,7 @@ func FuzzMatch(f *testing.F) {
 
 		// An exact header rule alone must match its own value.
 		if hKind%3 == 0 {
-			only, err := compileRules([]v1alpha1.MatchRule{{Headers: rule.Headers}})
+			only, err := compileRules([]MatchRule{{Headers: rule.Headers}})
 			if err != nil {
 				t.Fatalf("header half of a valid rule rejected: %v", err)
 			}
@@ -51,14 +49,14 @@ func FuzzMatch(f *testing.F) {
 	})
 }
 
-func stringMatch(kind uint8, pattern string) v1alpha1.StringMatch {
+func stringMatch(kind uint8, pattern string) StringMatch {
 	switch kind % 3 {
 	case 0:
-		return v1alpha1.StringMatch{Exact: pattern}
+		return StringMatch{Exact: pattern}
 	case 1:
-		return v1alpha1.StringMatch{Prefix: pattern}
+		return StringMatch{Prefix: pattern}
 	}
-	return v1alpha1.StringMatch{Regex: pattern}
+	return StringMatch{Regex: pattern}
 }
 
 // FuzzFastPathMatchesTransport checks the fast path against the transport

@@ -8,11 +8,24 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-
-	"sluice.dev/sluice/api/v1alpha1"
 )
 
-// rule is a compiled v1alpha1.MatchRule: header names canonicalised and
+// MatchRule sends a request to the canary when every condition in it
+// holds: each named header (and each named cookie) has a value that
+// matches. It is the proxy's own type, so the data plane depends on no
+// API package; the local shell converts the Release's rules.
+type MatchRule struct {
+	Headers map[string]StringMatch
+	Cookies map[string]StringMatch
+}
+
+// StringMatch is how a value must look; exactly one member is set.
+// Regex is RE2, matched against the whole value.
+type StringMatch struct {
+	Exact, Prefix, Regex string
+}
+
+// rule is a compiled MatchRule: header names canonicalised and
 // regular expressions compiled once, when the route is set, so matching a
 // request allocates nothing.
 type rule struct {
@@ -35,7 +48,7 @@ const (
 	matchRegex
 )
 
-// matcher is a compiled v1alpha1.StringMatch.
+// matcher is a compiled StringMatch.
 type matcher struct {
 	kind  matchKind
 	value string
@@ -54,7 +67,7 @@ func (m *matcher) match(s string) bool {
 	return false
 }
 
-func compileRules(in []v1alpha1.MatchRule) ([]rule, error) {
+func compileRules(in []MatchRule) ([]rule, error) {
 	out := make([]rule, 0, len(in))
 	for i, r := range in {
 		cr, err := compileRule(r)
@@ -66,7 +79,7 @@ func compileRules(in []v1alpha1.MatchRule) ([]rule, error) {
 	return out, nil
 }
 
-func compileRule(r v1alpha1.MatchRule) (rule, error) {
+func compileRule(r MatchRule) (rule, error) {
 	if len(r.Headers) == 0 && len(r.Cookies) == 0 {
 		// A rule without conditions would match every request and silently
 		// send all traffic to the canary.
@@ -97,7 +110,7 @@ func compileRule(r v1alpha1.MatchRule) (rule, error) {
 	return cr, nil
 }
 
-func compileMatcher(s v1alpha1.StringMatch) (matcher, error) {
+func compileMatcher(s StringMatch) (matcher, error) {
 	set := 0
 	var m matcher
 	if s.Exact != "" {
@@ -234,7 +247,7 @@ func validToken(s string) bool {
 	return true
 }
 
-func sortedKeys(m map[string]v1alpha1.StringMatch) []string {
+func sortedKeys(m map[string]StringMatch) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

@@ -4,43 +4,41 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-
-	"sluice.dev/sluice/api/v1alpha1"
 )
 
 func TestCompileRulesErrors(t *testing.T) {
 	tests := map[string]struct {
-		rules []v1alpha1.MatchRule
+		rules []MatchRule
 		want  string
 	}{
 		"empty rule": {
-			rules: []v1alpha1.MatchRule{{}},
+			rules: []MatchRule{{}},
 			want:  "match[0]: rule has no header or cookie condition",
 		},
 		"no matcher set": {
-			rules: []v1alpha1.MatchRule{{Headers: map[string]v1alpha1.StringMatch{"x-user": {}}}},
+			rules: []MatchRule{{Headers: map[string]StringMatch{"x-user": {}}}},
 			want:  "headers[x-user]: exactly one of exact, prefix, regex must be set, got 0",
 		},
 		"two matchers set": {
-			rules: []v1alpha1.MatchRule{{Cookies: map[string]v1alpha1.StringMatch{"beta": {Exact: "1", Prefix: "1"}}}},
+			rules: []MatchRule{{Cookies: map[string]StringMatch{"beta": {Exact: "1", Prefix: "1"}}}},
 			want:  "cookies[beta]: exactly one of exact, prefix, regex must be set, got 2",
 		},
 		"bad regex": {
-			rules: []v1alpha1.MatchRule{{Headers: map[string]v1alpha1.StringMatch{"x-user": {Regex: "("}}}},
+			rules: []MatchRule{{Headers: map[string]StringMatch{"x-user": {Regex: "("}}}},
 			want:  `headers[x-user]: regex "("`,
 		},
 		"bad header name": {
-			rules: []v1alpha1.MatchRule{{Headers: map[string]v1alpha1.StringMatch{"x user": {Exact: "a"}}}},
+			rules: []MatchRule{{Headers: map[string]StringMatch{"x user": {Exact: "a"}}}},
 			want:  `headers: invalid header name "x user"`,
 		},
 		"bad cookie name": {
-			rules: []v1alpha1.MatchRule{{Cookies: map[string]v1alpha1.StringMatch{"a=b": {Exact: "a"}}}},
+			rules: []MatchRule{{Cookies: map[string]StringMatch{"a=b": {Exact: "a"}}}},
 			want:  `cookies: invalid cookie name "a=b"`,
 		},
 		"second rule reported by index": {
-			rules: []v1alpha1.MatchRule{
-				{Headers: map[string]v1alpha1.StringMatch{"x-a": {Exact: "1"}}},
-				{Headers: map[string]v1alpha1.StringMatch{"x-b": {Regex: "[z-a]"}}},
+			rules: []MatchRule{
+				{Headers: map[string]StringMatch{"x-a": {Exact: "1"}}},
+				{Headers: map[string]StringMatch{"x-b": {Regex: "[z-a]"}}},
 			},
 			want: "match[1]: headers[x-b]",
 		},
@@ -61,87 +59,87 @@ func TestRuleMatches(t *testing.T) {
 		headers map[string][]string
 	}
 	tests := map[string]struct {
-		rule v1alpha1.MatchRule
+		rule MatchRule
 		req  req
 		want bool
 	}{
 		"header exact": {
-			rule: v1alpha1.MatchRule{Headers: map[string]v1alpha1.StringMatch{"x-canary": {Exact: "always"}}},
+			rule: MatchRule{Headers: map[string]StringMatch{"x-canary": {Exact: "always"}}},
 			req:  req{headers: map[string][]string{"X-Canary": {"always"}}},
 			want: true,
 		},
 		"header name case-insensitive": {
-			rule: v1alpha1.MatchRule{Headers: map[string]v1alpha1.StringMatch{"X-CANARY": {Exact: "always"}}},
+			rule: MatchRule{Headers: map[string]StringMatch{"X-CANARY": {Exact: "always"}}},
 			req:  req{headers: map[string][]string{"X-Canary": {"always"}}},
 			want: true,
 		},
 		"header exact differs": {
-			rule: v1alpha1.MatchRule{Headers: map[string]v1alpha1.StringMatch{"x-canary": {Exact: "always"}}},
+			rule: MatchRule{Headers: map[string]StringMatch{"x-canary": {Exact: "always"}}},
 			req:  req{headers: map[string][]string{"X-Canary": {"Always"}}},
 		},
 		"header absent": {
-			rule: v1alpha1.MatchRule{Headers: map[string]v1alpha1.StringMatch{"x-canary": {Regex: ".*"}}},
+			rule: MatchRule{Headers: map[string]StringMatch{"x-canary": {Regex: ".*"}}},
 			req:  req{headers: map[string][]string{"X-Other": {"x"}}},
 		},
 		"header any value matches": {
-			rule: v1alpha1.MatchRule{Headers: map[string]v1alpha1.StringMatch{"x-group": {Exact: "beta"}}},
+			rule: MatchRule{Headers: map[string]StringMatch{"x-group": {Exact: "beta"}}},
 			req:  req{headers: map[string][]string{"X-Group": {"alpha", "beta"}}},
 			want: true,
 		},
 		"header prefix": {
-			rule: v1alpha1.MatchRule{Headers: map[string]v1alpha1.StringMatch{"user-agent": {Prefix: "Mozilla/5.0 (iPhone"}}},
+			rule: MatchRule{Headers: map[string]StringMatch{"user-agent": {Prefix: "Mozilla/5.0 (iPhone"}}},
 			req:  req{headers: map[string][]string{"User-Agent": {"Mozilla/5.0 (iPhone; CPU iPhone OS 17_0)"}}},
 			want: true,
 		},
 		"header regex whole value": {
-			rule: v1alpha1.MatchRule{Headers: map[string]v1alpha1.StringMatch{"x-version": {Regex: "v2"}}},
+			rule: MatchRule{Headers: map[string]StringMatch{"x-version": {Regex: "v2"}}},
 			req:  req{headers: map[string][]string{"X-Version": {"v20"}}},
 		},
 		"header regex matches": {
-			rule: v1alpha1.MatchRule{Headers: map[string]v1alpha1.StringMatch{"x-user-id": {Regex: `[0-9]*[05]`}}},
+			rule: MatchRule{Headers: map[string]StringMatch{"x-user-id": {Regex: `[0-9]*[05]`}}},
 			req:  req{headers: map[string][]string{"X-User-Id": {"1235"}}},
 			want: true,
 		},
 		"host header": {
-			rule: v1alpha1.MatchRule{Headers: map[string]v1alpha1.StringMatch{"host": {Prefix: "beta."}}},
+			rule: MatchRule{Headers: map[string]StringMatch{"host": {Prefix: "beta."}}},
 			req:  req{host: "beta.example.com"},
 			want: true,
 		},
 		"cookie exact": {
-			rule: v1alpha1.MatchRule{Cookies: map[string]v1alpha1.StringMatch{"canary": {Exact: "yes"}}},
+			rule: MatchRule{Cookies: map[string]StringMatch{"canary": {Exact: "yes"}}},
 			req:  req{headers: map[string][]string{"Cookie": {"session=abc; canary=yes; theme=dark"}}},
 			want: true,
 		},
 		"cookie quoted": {
-			rule: v1alpha1.MatchRule{Cookies: map[string]v1alpha1.StringMatch{"canary": {Exact: "yes"}}},
+			rule: MatchRule{Cookies: map[string]StringMatch{"canary": {Exact: "yes"}}},
 			req:  req{headers: map[string][]string{"Cookie": {`canary="yes"`}}},
 			want: true,
 		},
 		"cookie on second line": {
-			rule: v1alpha1.MatchRule{Cookies: map[string]v1alpha1.StringMatch{"canary": {Prefix: "y"}}},
+			rule: MatchRule{Cookies: map[string]StringMatch{"canary": {Prefix: "y"}}},
 			req:  req{headers: map[string][]string{"Cookie": {"a=1", "canary=yes"}}},
 			want: true,
 		},
 		"cookie name is not a prefix match": {
-			rule: v1alpha1.MatchRule{Cookies: map[string]v1alpha1.StringMatch{"canary": {Exact: "yes"}}},
+			rule: MatchRule{Cookies: map[string]StringMatch{"canary": {Exact: "yes"}}},
 			req:  req{headers: map[string][]string{"Cookie": {"canary2=yes; xcanary=yes"}}},
 		},
 		"cookie regex": {
-			rule: v1alpha1.MatchRule{Cookies: map[string]v1alpha1.StringMatch{"group": {Regex: "beta|internal"}}},
+			rule: MatchRule{Cookies: map[string]StringMatch{"group": {Regex: "beta|internal"}}},
 			req:  req{headers: map[string][]string{"Cookie": {"group=internal"}}},
 			want: true,
 		},
 		"all conditions must hold": {
-			rule: v1alpha1.MatchRule{
-				Headers: map[string]v1alpha1.StringMatch{"x-canary": {Exact: "1"}},
-				Cookies: map[string]v1alpha1.StringMatch{"beta": {Exact: "1"}},
+			rule: MatchRule{
+				Headers: map[string]StringMatch{"x-canary": {Exact: "1"}},
+				Cookies: map[string]StringMatch{"beta": {Exact: "1"}},
 			},
 			req: req{headers: map[string][]string{"X-Canary": {"1"}, "Cookie": {"beta=0"}}},
 		},
 		"all conditions hold": {
-			rule: v1alpha1.MatchRule{
-				Headers: map[string]v1alpha1.StringMatch{"x-canary": {Exact: "1"}},
-				Cookies: map[string]v1alpha1.StringMatch{"beta": {Exact: "1"}},
+			rule: MatchRule{
+				Headers: map[string]StringMatch{"x-canary": {Exact: "1"}},
+				Cookies: map[string]StringMatch{"beta": {Exact: "1"}},
 			},
 			req:  req{headers: map[string][]string{"X-Canary": {"1"}, "Cookie": {"beta=1"}}},
 			want: true,
@@ -149,7 +147,7 @@ func TestRuleMatches(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			rules, err := compileRules([]v1alpha1.MatchRule{tc.rule})
+			rules, err := compileRules([]MatchRule{tc.rule})
 			if err != nil {
 				t.Fatalf("compileRules: %v", err)
 			}
@@ -195,9 +193,9 @@ func TestCookieMatchesAgreesWithNetHTTP(t *testing.T) {
 }
 
 func TestMatchAllocatesNothing(t *testing.T) {
-	rules, err := compileRules([]v1alpha1.MatchRule{
-		{Headers: map[string]v1alpha1.StringMatch{"x-user": {Regex: "u[0-9]+"}}},
-		{Cookies: map[string]v1alpha1.StringMatch{"canary": {Exact: "yes"}}},
+	rules, err := compileRules([]MatchRule{
+		{Headers: map[string]StringMatch{"x-user": {Regex: "u[0-9]+"}}},
+		{Cookies: map[string]StringMatch{"canary": {Exact: "yes"}}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -213,9 +211,9 @@ func TestMatchAllocatesNothing(t *testing.T) {
 	}
 }
 
-func matchRulesForBench() []v1alpha1.MatchRule {
-	return []v1alpha1.MatchRule{
-		{Headers: map[string]v1alpha1.StringMatch{"x-canary": {Exact: "always"}}},
-		{Cookies: map[string]v1alpha1.StringMatch{"canary": {Regex: "yes|true"}}},
+func matchRulesForBench() []MatchRule {
+	return []MatchRule{
+		{Headers: map[string]StringMatch{"x-canary": {Exact: "always"}}},
+		{Cookies: map[string]StringMatch{"canary": {Regex: "yes|true"}}},
 	}
 }

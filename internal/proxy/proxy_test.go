@@ -9,8 +9,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"sluice.dev/sluice/api/v1alpha1"
 )
 
 func TestWeightedRouting(t *testing.T) {
@@ -59,14 +57,14 @@ func TestMatchRulesWinOverWeight(t *testing.T) {
 	p := New(Options{Logger: quietLogger()})
 	err := p.SetRoute(Route{
 		Stable: mustURL(t, st.URL), Canary: mustURL(t, ca.URL), CanaryWeight: 0,
-		Match: []v1alpha1.MatchRule{
-			{Headers: map[string]v1alpha1.StringMatch{"x-canary": {Exact: "always"}}},
-			{Headers: map[string]v1alpha1.StringMatch{"user-agent": {Prefix: "beta-tester/"}}},
-			{Headers: map[string]v1alpha1.StringMatch{"x-user-id": {Regex: "[0-9]+7"}}},
-			{Cookies: map[string]v1alpha1.StringMatch{"canary": {Exact: "yes"}}},
+		Match: []MatchRule{
+			{Headers: map[string]StringMatch{"x-canary": {Exact: "always"}}},
+			{Headers: map[string]StringMatch{"user-agent": {Prefix: "beta-tester/"}}},
+			{Headers: map[string]StringMatch{"x-user-id": {Regex: "[0-9]+7"}}},
+			{Cookies: map[string]StringMatch{"canary": {Exact: "yes"}}},
 			{
-				Headers: map[string]v1alpha1.StringMatch{"x-region": {Exact: "eu"}},
-				Cookies: map[string]v1alpha1.StringMatch{"plan": {Regex: "pro|team"}},
+				Headers: map[string]StringMatch{"x-region": {Exact: "eu"}},
+				Cookies: map[string]StringMatch{"plan": {Regex: "pro|team"}},
 			},
 		},
 	})

@@ -3,11 +3,10 @@ package proxy
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/http/httputil"
 	"net/url"
 	"strings"
-
-	"sluice.dev/sluice/api/v1alpha1"
 )
 
 // Route says where traffic goes: the two upstreams, the canary's share, and
@@ -23,7 +22,7 @@ type Route struct {
 	// canary.
 	CanaryWeight int32
 	// Match sends a request to the canary when it satisfies any one rule.
-	Match []v1alpha1.MatchRule
+	Match []MatchRule
 }
 
 // version indexes per-version state; stable is the zero value so that an
@@ -178,9 +177,9 @@ func copyRoute(r Route) Route {
 	out.Stable = copyURL(r.Stable)
 	out.Canary = copyURL(r.Canary)
 	if r.Match != nil {
-		out.Match = make([]v1alpha1.MatchRule, len(r.Match))
-		for i := range r.Match {
-			r.Match[i].DeepCopyInto(&out.Match[i])
+		out.Match = make([]MatchRule, len(r.Match))
+		for i, m := range r.Match {
+			out.Match[i] = MatchRule{Headers: maps.Clone(m.Headers), Cookies: maps.Clone(m.Cookies)}
 		}
 	}
 	return out

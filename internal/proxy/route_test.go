@@ -3,12 +3,10 @@ package proxy
 import (
 	"strings"
 	"testing"
-
-	"sluice.dev/sluice/api/v1alpha1"
 )
 
 func TestSetRouteValidation(t *testing.T) {
-	rule := []v1alpha1.MatchRule{{Headers: map[string]v1alpha1.StringMatch{"x-canary": {Exact: "1"}}}}
+	rule := []MatchRule{{Headers: map[string]StringMatch{"x-canary": {Exact: "1"}}}}
 	tests := map[string]struct {
 		route Route
 		want  string // empty: valid
@@ -48,7 +46,7 @@ func TestSetRouteValidation(t *testing.T) {
 			want:  "canary: no URL",
 		},
 		"bad rule": {
-			route: Route{Stable: mustURL(t, "http://127.0.0.1:1"), Canary: mustURL(t, "http://127.0.0.1:2"), Match: []v1alpha1.MatchRule{{}}},
+			route: Route{Stable: mustURL(t, "http://127.0.0.1:1"), Canary: mustURL(t, "http://127.0.0.1:2"), Match: []MatchRule{{}}},
 			want:  "match[0]",
 		},
 	}
@@ -77,13 +75,13 @@ func TestRouteIsACopy(t *testing.T) {
 		Stable:       mustURL(t, "http://127.0.0.1:1"),
 		Canary:       mustURL(t, "http://127.0.0.1:2"),
 		CanaryWeight: 40,
-		Match:        []v1alpha1.MatchRule{{Headers: map[string]v1alpha1.StringMatch{"x-canary": {Exact: "1"}}}},
+		Match:        []MatchRule{{Headers: map[string]StringMatch{"x-canary": {Exact: "1"}}}},
 	}
 	if err := p.SetRoute(in); err != nil {
 		t.Fatal(err)
 	}
 	in.Stable.Host = "changed:1"
-	in.Match[0].Headers["x-canary"] = v1alpha1.StringMatch{Exact: "2"}
+	in.Match[0].Headers["x-canary"] = StringMatch{Exact: "2"}
 	got := p.Route()
 	if got.Stable.Host != "127.0.0.1:1" || got.CanaryWeight != 40 || got.Match[0].Headers["x-canary"].Exact != "1" {
 		t.Errorf("Route() = %+v changed with the caller's value", got)

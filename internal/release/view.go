@@ -99,6 +99,10 @@ type StepView struct {
 	Text  string `json:"text"`
 	// Weight is the canary weight this step sets, or holds at.
 	Weight int32 `json:"weight"`
+	// Duration is a timed pause's length; 0 for a pause until promoted.
+	Duration time.Duration `json:"durationNanos,omitempty"`
+	// Passes is how many checks in a row an analysis step needs.
+	Passes int32 `json:"passes,omitempty"`
 	// State is done, current, pending or failed.
 	State string `json:"state"`
 }
@@ -145,7 +149,7 @@ func PlanView(rel *v1alpha1.Release) []StepView {
 	out := make([]StepView, 0, len(plan.Steps))
 	idx := int(st.StepIndex)
 	for i, ps := range plan.Steps {
-		step := StepView{Index: int32(i), Kind: string(ps.Kind), Text: ps.String(), Weight: plan.WeightAt(i), State: "pending"}
+		step := StepView{Index: int32(i), Kind: string(ps.Kind), Text: ps.String(), Weight: plan.WeightAt(i), Duration: ps.Duration, Passes: ps.Passes, State: "pending"}
 		switch {
 		case st.Phase == v1alpha1.PhasePromoted || st.Phase == v1alpha1.PhasePromoting || i < idx:
 			step.State = "done"
