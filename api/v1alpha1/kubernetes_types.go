@@ -13,8 +13,10 @@ type DeploymentsWorkload struct {
 	// Canary is the Deployment of the new version.
 	// +kubebuilder:validation:MinLength=1
 	Canary string `json:"canary"`
-	// ScaleDownStable scales the old stable Deployment to zero once the
-	// canary is promoted.
+	// ScaleDownStable is deprecated and has no effect: the stable
+	// Deployment always serves (a promotion copies the canary's template
+	// onto it), and the idle canary is the one scaled to zero. It is still
+	// accepted so existing Releases keep working.
 	// +optional
 	ScaleDownStable bool `json:"scaleDownStable,omitempty"`
 }

@@ -83,7 +83,9 @@ type WorkloadSpec struct {
 
 	// Deployments are two Deployments the user owns, such as api-v1 and
 	// api-v2 labelled version: v1 / v2 behind DestinationRule subsets. On
-	// promotion all traffic ends on the canary Deployment.
+	// promotion the canary's pod template is copied onto the stable
+	// Deployment (its labels kept) and all traffic goes back to it; the
+	// next new image goes on the canary Deployment again.
 	// +optional
 	Deployments *DeploymentsWorkload `json:"deployments,omitempty"`
 

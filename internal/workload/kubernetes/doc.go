@@ -5,20 +5,25 @@
 // calls Observe and Apply on every tick; the driver keeps no state of its
 // own, so a restarted controller converges from what the API server holds.
 //
-// It exists because the two setups people already run mean different
-// things by "promote", and the engine should not know which one it drives:
+// Promotion means the same in both setups people already run: the stable
+// side takes the canary's revision, then all traffic goes back to it.
 //
 //   - Deployments: two Deployments the user owns (api-v1 labelled
 //     version: v1, api-v2 labelled version: v2, behind DestinationRule
-//     subsets). Promotion shifts all traffic to the canary Deployment
-//     (engine.PromoteShiftToCanary).
+//     subsets; or api-stable and api-canary behind two Services). The
+//     stable Deployment always serves; promotion copies the canary's pod
+//     template onto it, keeping its labels, and the idle canary is scaled
+//     to zero until the next image is set on it.
 //   - Target: one Deployment kept in Git. Sluice runs the versions in
 //     <target>-primary (stable) and <target>-canary, Deployments it creates
 //     and owns, each with a Service of the same name for the router to
 //     point at. Every new pod template of the target is a canary;
-//     promotion copies it to the primary (engine.PromoteCopyToStable).
+//     promotion copies it to the primary.
 //
 // # Revisions
+//
+// The deployments form compares its two Deployments by ContentRevision,
+// Revision without the template's labels, which differ by design.
 //
 // A revision is the first 10 hex digits of the SHA-256 of the pod
 // template's canonical JSON, without any label or annotation under
@@ -33,10 +38,12 @@
 // Sluice never rewrites a user's object whole. On the objects the user
 // owns it writes, with JSON merge patches under the field manager "sluice":
 //
-//   - Deployments form: spec.replicas of the canary Deployment (set to 0
-//     once a rollback has finished, restored when a new release starts) and,
-//     with scaleDownStable, of the old stable once promoted; the count to
-//     restore is kept in the annotation sluice.dev/scaled-down-from.
+//   - Deployments form: spec.template of the stable Deployment when a
+//     canary is promoted (a JSON patch guarded by the resourceVersion, the
+//     stable's labels kept), and spec.replicas of the canary Deployment
+//     (set to 0 once a release has ended, restored when the next starts);
+//     the count to restore is kept in the annotation
+//     sluice.dev/scaled-down-from.
 //   - Target form: spec.replicas of the target, which Sluice keeps at 0
 //     (the target only holds the template; its pods would otherwise serve
 //     outside the weights), and the annotation sluice.dev/replicas, where
