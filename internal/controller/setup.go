@@ -8,12 +8,16 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"k8s.io/client-go/util/workqueue"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"sluice.dev/sluice/api/v1alpha1"
+	"sluice.dev/sluice/internal/engine"
+	"sluice.dev/sluice/internal/release"
 )
 
 // deploymentIndex indexes releases by the Deployments they refer to, so a
@@ -47,6 +51,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 		For(&v1alpha1.Release{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		Owns(&appsv1.Deployment{}).
 		Watches(&appsv1.Deployment{}, handler.EnqueueRequestsFromMapFunc(r.releasesOf)).
+		Watches(&v1alpha1.Release{}, handler.Funcs{UpdateFunc: r.interruptOnAbort}).
 		Named("release").
 		Complete(r)
 	if err != nil {
@@ -66,4 +71,16 @@ func (r *Reconciler) releasesOf(ctx context.Context, o client.Object) []reconcil
 		reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: rel.Namespace, Name: rel.Name}})
 	}
 	return reqs
+}
+
+// interruptOnAbort cuts short the tick in flight of a release that was
+// just aborted: a rollout webhook may hold it for its whole timeout, and
+// an abort must not wait. The interrupted tick decides nothing; the next
+// one, queued by the same change, applies the abort.
+func (r *Reconciler) interruptOnAbort(_ context.Context, e event.UpdateEvent, _ workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+	cmd := parseCommand(e.ObjectNew.GetAnnotations()[CommandAnnotation])
+	if cmd == nil || cmd.Kind != engine.CommandAbort || e.ObjectOld.GetAnnotations()[CommandAnnotation] == cmd.ID {
+		return
+	}
+	r.Interrupts.Interrupt(release.Key(e.ObjectNew.GetNamespace(), e.ObjectNew.GetName()))
 }

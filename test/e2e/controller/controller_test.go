@@ -64,6 +64,7 @@ func TestController(t *testing.T) {
 	t.Run("controller killed and restarted resumes", func(t *testing.T) { testRestart(t, cl) })
 	t.Run("missing virtualservice stalls", func(t *testing.T) { testStalled(t, cl) })
 	t.Run("webhooks: a confirm-promotion gate and event receivers", func(t *testing.T) { testWebhooks(t, cl) })
+	t.Run("webhooks: an abort cuts a slow rollout webhook short", func(t *testing.T) { testAbortDuringASlowWebhook(t, cl) })
 	t.Run("alerts: stall and rollback reach the receivers", func(t *testing.T) { testAlerts(t, cl) })
 	t.Run("memory with 100 releases", func(t *testing.T) { testMemory(t, cl) })
 }

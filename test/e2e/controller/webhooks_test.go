@@ -80,3 +80,49 @@ func testWebhooks(t *testing.T, cl *cluster) {
 	}
 	t.Fatalf("webhooks did not receive the promotion: %v", events)
 }
+
+// testAbortDuringASlowWebhook: a rollout webhook that takes 25 s holds the
+// tick in flight; an abort cuts it short and takes effect at once.
+func testAbortDuringASlowWebhook(t *testing.T, cl *cluster) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		_, _ = io.Copy(io.Discard, r.Body) // so the server sees the caller hang up
+		select {
+		case <-time.After(25 * time.Second):
+		case <-r.Context().Done():
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer srv.Close()
+	ns := twoDeployments(t, cl, "slowhook")
+	cl.createYAML(t, ns, twoHostsVS)
+	cl.createYAML(t, ns, twoHostsRelease(`    - setWeight: 20
+    - analysis: {passes: 3}
+  analysis:
+    interval: 1s
+    prometheus: {address: "http://127.0.0.1:9"}
+    metrics:
+    - {name: request-success-rate, thresholdRange: {min: 99}}
+  webhooks:
+  - {name: load, type: rollout, url: "`+srv.URL+`", timeout: 30s}
+`))
+	deadline := time.Now().Add(60 * time.Second)
+	for calls.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if calls.Load() == 0 {
+		t.Fatal("the rollout webhook was never called")
+	}
+	time.Sleep(500 * time.Millisecond) // the reconcile waits on the hook now
+	start := time.Now()
+	cl.sluice(t, ns, "abort", "api")
+	rel := cl.waitRelease(t, ns, "api", 20*time.Second, "the abort", func(r *v1alpha1.Release) bool {
+		return r.Status.Phase == v1alpha1.PhaseRollingBack || r.Status.Phase == v1alpha1.PhaseRolledBack
+	})
+	took := time.Since(start)
+	t.Logf("abort during a 25 s rollout webhook took effect in %s", took.Round(time.Millisecond))
+	if took > 10*time.Second || !strings.Contains(rel.Status.Message, "aborted") {
+		t.Fatalf("abort took %s: %s", took, rel.Status.Message)
+	}
+}
