@@ -94,7 +94,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 		}
 		return ctrl.Result{}, nil
 	case errors.Is(err, release.ErrInterrupted):
-		return ctrl.Result{Requeue: true}, nil
+		// The change that interrupted it queued the release again already;
+		// a short requeue makes sure the abort is applied at once.
+		return ctrl.Result{RequeueAfter: 10 * time.Millisecond}, nil
 	case err != nil:
 		return ctrl.Result{}, err
 	}

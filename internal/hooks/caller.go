@@ -10,10 +10,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"sluice.dev/sluice/api/v1alpha1"
 )
@@ -24,9 +22,6 @@ const (
 	DefaultTimeout = 10 * time.Second
 	// MaxBody is how much of an answer is read; the rest is dropped.
 	MaxBody = 64 << 10
-	// MaxMessage is how much of an answer Result.Message keeps, enough for
-	// a receiver's reason without flooding status and events.
-	MaxMessage = 1 << 10
 	// DefaultConcurrency is how many hooks Run calls at once by default.
 	DefaultConcurrency = 4
 	// maxRedirects bounds redirects within the same host.
@@ -81,7 +76,7 @@ func (c *Caller) Call(ctx context.Context, hook v1alpha1.Webhook, p Payload) Res
 func (c *Caller) post(ctx context.Context, hook v1alpha1.Webhook, p Payload) (int, string, error) {
 	u, err := url.Parse(hook.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return 0, "", fmt.Errorf("webhook %s: URL %q is not an http(s) URL", hook.Name, hook.URL)
+		return 0, "", fmt.Errorf("webhook %s: its URL is not an http(s) URL", hook.Name)
 	}
 	body, err := json.Marshal(p)
 	if err != nil {
@@ -101,13 +96,13 @@ func (c *Caller) post(ctx context.Context, hook v1alpha1.Webhook, p Payload) (in
 	resp, err := c.client().Do(req)
 	if err != nil {
 		if parent.Err() == nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return 0, "", fmt.Errorf("webhook %s: no answer within %v: %w", hook.Name, timeout, err)
+			return 0, "", fmt.Errorf("webhook %s: no answer within %v", hook.Name, timeout)
 		}
-		return 0, "", fmt.Errorf("webhook %s: %w", hook.Name, err)
+		return 0, "", fmt.Errorf("webhook %s: %w", hook.Name, callError(err))
 	}
 	defer func() { _ = resp.Body.Close() }()
 	if loc := resp.Header.Get("Location"); resp.StatusCode >= 300 && resp.StatusCode < 400 && loc != "" {
-		return resp.StatusCode, "", fmt.Errorf("webhook %s: HTTP %d: redirect to %s not followed (another scheme or host, or more than %d redirects)", hook.Name, resp.StatusCode, loc, maxRedirects)
+		return resp.StatusCode, "", fmt.Errorf("webhook %s: HTTP %d: redirect to %s not followed (another scheme or host, or more than %d redirects)", hook.Name, resp.StatusCode, redactURL(loc), maxRedirects)
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody))
 	if err != nil {
@@ -142,20 +137,6 @@ func sameOrigin(req *http.Request, via []*http.Request) error {
 		return http.ErrUseLastResponse
 	}
 	return nil
-}
-
-// excerpt is the start of an answer as one line of valid text.
-func excerpt(data []byte) string {
-	s := strings.TrimSpace(string(data))
-	if len(s) > MaxMessage {
-		cut := MaxMessage
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "…"
-	}
-	s = strings.ToValidUTF8(s, "�")
-	return strings.Join(strings.Fields(s), " ")
 }
 
 func (c *Caller) clock() func() time.Time {

@@ -174,7 +174,7 @@ func TestCallOutcomes(t *testing.T) {
 		"refused":        {url: "http://" + refused, want: Result{}, message: "connection refused"},
 		"not http":       {url: "file:///etc/passwd", want: Result{}, message: "not an http(s) URL"},
 		"same host":      {url: redirects.URL + "/same", want: Result{OK: true, Status: 200}, message: "arrived"},
-		"other host":     {url: redirects.URL + "/away", want: Result{Status: 307}, message: "redirect to " + other.URL + "/steal not followed"},
+		"other host":     {url: redirects.URL + "/away", want: Result{Status: 307}, message: "redirect to http://127.0.0.1/<redacted> not followed"},
 		"redirect loop":  {url: redirects.URL + "/loop", want: Result{Status: 302}, message: "not followed"},
 		"huge 2xx body":  {answer: status(200, strings.Repeat("é", 100<<10)), want: Result{OK: true, Status: 200}, message: "éé…"},
 		"text of a 503 ": {answer: status(503, `{"reason":"error budget spent"}`), want: Result{Status: 503}, message: `HTTP 503: {"reason":"error budget spent"}`},
@@ -194,8 +194,8 @@ func TestCallOutcomes(t *testing.T) {
 			if got.OK != tc.want.OK || got.Status != tc.want.Status || !strings.Contains(got.Message, tc.message) {
 				t.Fatalf("Call = %+v; want OK %v, status %d, message containing %q", got, tc.want.OK, tc.want.Status, tc.message)
 			}
-			if len(got.Message) > MaxMessage+len("…") {
-				t.Errorf("message is %d bytes, want at most %d", len(got.Message), MaxMessage)
+			if len(got.Message) > len("HTTP 500: ")+MaxExcerpt+len("…") {
+				t.Errorf("message is %d bytes, want at most %d", len(got.Message), MaxExcerpt)
 			}
 			if elapsed := time.Since(start); elapsed > 5*time.Second || got.Duration > elapsed {
 				t.Errorf("took %v (reported %v)", elapsed, got.Duration)
@@ -299,8 +299,12 @@ func TestExcerpt(t *testing.T) {
 		"empty":          {in: "", want: ""},
 		"lines joined":   {in: "  a\nb\r\n\tc  ", want: "a b c"},
 		"invalid utf-8":  {in: "ok\xffok", want: "ok�ok"},
-		"cut on a rune":  {in: "a" + strings.Repeat("é", MaxMessage), want: "a" + strings.Repeat("é", (MaxMessage-1)/2) + "…"},
-		"exactly at max": {in: strings.Repeat("x", MaxMessage), want: strings.Repeat("x", MaxMessage)},
+		"cut on a rune":  {in: "a" + strings.Repeat("é", MaxExcerpt), want: "a" + strings.Repeat("é", (MaxExcerpt-1)/2) + "…"},
+		"exactly at max": {in: strings.Repeat("x", MaxExcerpt), want: strings.Repeat("x", MaxExcerpt)},
+		"control bytes":  {in: "bad\x00\x1b[31mred", want: "bad [31mred"},
+		"a password":     {in: "load test failed; db_password=hunter2 host=db", want: "load test failed; db_password=<redacted> host=db"},
+		"a JSON token":   {in: `{"error":"denied","token": "abc.def"}`, want: `{"error":"denied","token": <redacted>}`},
+		"an API key":     {in: "X-Api-Key: 12345 rejected", want: "X-Api-Key: <redacted> rejected"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
