@@ -127,10 +127,11 @@ type Webhook struct {
 	// URL receives a POST with the release, its phase and Metadata.
 	// +kubebuilder:validation:Pattern=`^https?://`
 	URL string `json:"url"`
-	// Timeout bounds the call (default 10s).
+	// Timeout bounds the call (default 10s, at most 5m).
 	// +optional
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`
+	// +kubebuilder:validation:XValidation:rule="duration(self) <= duration('5m')",message="a webhook may take at most 5m"
 	Timeout *metav1.Duration `json:"timeout,omitempty"`
 	// Metadata is passed through to the webhook (e.g. a load test command).
 	// +optional

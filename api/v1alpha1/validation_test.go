@@ -163,6 +163,12 @@ func TestValidate(t *testing.T) {
 				`spec.webhooks[0].url: "hooks.test" is not an absolute http:// or https:// URL`,
 			},
 		},
+		"a webhook that may hang for an hour": {
+			tc: func(r *Release) {
+				r.Spec.Webhooks = []Webhook{{Name: "load", Type: WebhookRollout, URL: "http://loadtester/", Timeout: &metav1.Duration{Duration: time.Hour}}}
+			},
+			want: []string{"spec.webhooks[0].timeout: 1h0m0s is longer than the 5m0s a webhook may take"},
+		},
 		"every error at once on Kubernetes": {
 			base: validIstioRelease,
 			tc: func(r *Release) {

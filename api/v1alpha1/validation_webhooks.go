@@ -3,6 +3,7 @@ package v1alpha1
 import (
 	"fmt"
 	"slices"
+	"time"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
@@ -16,6 +17,12 @@ var WebhookTypes = []WebhookType{
 
 // The CRD's MaxItems for spec.webhooks.
 const maxWebhooks = 20
+
+// MaxWebhookTimeout bounds a webhook's timeout: a tick waits for its
+// gates, and a hook that may hang for an hour would hold the release (and,
+// on Kubernetes, a worker of the controller) that long. A load test that
+// runs longer answers at once and reports through the next call.
+const MaxWebhookTimeout = 5 * time.Minute
 
 func validateWebhooks(hooks []Webhook, p *field.Path) field.ErrorList {
 	var errs field.ErrorList
@@ -39,6 +46,9 @@ func validateWebhooks(hooks []Webhook, p *field.Path) field.ErrorList {
 			errs = appendErr(errs, httpURL(hp.Child("url"), h.URL))
 		}
 		errs = appendErr(errs, positiveDuration(hp.Child("timeout"), h.Timeout))
+		if h.Timeout != nil && h.Timeout.Duration > MaxWebhookTimeout {
+			errs = append(errs, field.Invalid(hp.Child("timeout"), h.Timeout.Duration.String(), fmt.Sprintf("%s is longer than the %s a webhook may take", h.Timeout.Duration, MaxWebhookTimeout)))
+		}
 	}
 	return errs
 }

@@ -6,6 +6,10 @@ var refusedCases = map[string]struct {
 	patch string
 	want  []refusal
 }{
+	"a webhook that may hang for an hour": {
+		patch: `spec: {webhooks: [{name: load, type: rollout, url: "http://loadtester/", timeout: 1h}]}`,
+		want:  []refusal{{"spec.webhooks[0].timeout", "a webhook may take at most 5m"}},
+	},
 	"a step with setWeight and pause": {
 		patch: `spec: {strategy: {steps: [{setWeight: 10, pause: {duration: 1m}}]}}`,
 		want:  []refusal{{"spec.strategy.steps[0]", "exactly one of setWeight, pause or analysis must be set"}},
