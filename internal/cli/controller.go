@@ -35,6 +35,8 @@ type controllerOptions struct {
 	prometheusAddr  string
 	watchNamespace  string
 	leaderNamespace string
+	// allowLinkLocal lets webhooks call link-local and metadata addresses.
+	allowLinkLocal bool
 }
 
 func newControllerCommand(g *globals) *cobra.Command {
@@ -53,8 +55,9 @@ HTTPRoutes, reads Prometheus and calls webhooks. All state lives in .status.`,
 	f := cmd.Flags()
 	f.BoolVar(&o.leaderElect, "leader-elect", false, "elect a leader, so only one replica acts")
 	f.StringVar(&o.leaderNamespace, "leader-election-namespace", "", "namespace of the leader election lease (default: the pod's)")
-	f.StringVar(&o.metricsAddr, "metrics-bind-address", ":8080", "address of the /metrics endpoint; 0 turns it off")
-	f.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "address of /healthz and /readyz")
+	f.StringVar(&o.metricsAddr, "metrics-bind-address", "127.0.0.1:8080", "address of the /metrics endpoint (the manifests bind :8080 for Prometheus); 0 turns it off")
+	f.StringVar(&o.probeAddr, "health-probe-bind-address", "127.0.0.1:8081", "address of /healthz and /readyz (the manifests bind :8081 for the kubelet)")
+	f.BoolVar(&o.allowLinkLocal, "allow-link-local-webhooks", false, "let webhooks call link-local and instance-metadata addresses (refused by default: anyone who may create a Release picks the URLs)")
 	f.StringVar(&o.prometheusAddr, "prometheus-address", "http://prometheus.istio-system:9090", "Prometheus used by releases that name none")
 	return cmd
 }
@@ -115,7 +118,7 @@ func runController(cmd *cobra.Command, g *globals, o controllerOptions) error {
 		Clock:     clock.RealClock{},
 		Parts: &controller.ClusterParts{
 			Client: mgr.GetClient(), PrometheusAddress: o.prometheusAddr, Logger: log,
-			Webhooks: hooks.Stages{Caller: &hooks.Caller{Logger: log}},
+			Webhooks: hooks.Stages{Caller: webhookCaller(o, log)},
 		},
 	}
 	if err := r.SetupWithManager(cmd.Context(), mgr); err != nil {
@@ -139,4 +142,14 @@ func runController(cmd *cobra.Command, g *globals, o controllerOptions) error {
 		return fmt.Errorf("controller: %w", err)
 	}
 	return nil
+}
+
+// webhookCaller calls the releases' webhooks, refusing link-local and
+// metadata addresses unless the controller was told to allow them.
+func webhookCaller(o controllerOptions, log *slog.Logger) *hooks.Caller {
+	c := &hooks.Caller{Logger: log}
+	if !o.allowLinkLocal {
+		c.HTTP = hooks.NoLinkLocal()
+	}
+	return c
 }
