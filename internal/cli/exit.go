@@ -26,4 +26,7 @@ func asExitCoder(err error, target *exitCoder) bool { return errors.As(err, targ
 const (
 	exitFailed     = 1
 	exitRolledBack = 2
+	// exitInterrupted is what a shell expects of a command ended by
+	// Ctrl-C (128 + SIGINT).
+	exitInterrupted = 130
 )

@@ -17,10 +17,13 @@ func newLintCommand(g *globals) *cobra.Command {
 		Example: `  sluice lint -f examples/local/release.yaml
   examples/local/release.yaml: ok: 7 steps (setWeight 10 → 50), 2 metrics every 10s, rollback after 3 failed checks`,
 		Args: cobra.NoArgs,
-		RunE: func(_ *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) error {
 			var failed bool
 			for _, f := range files {
-				rel, err := loadRelease(f)
+				rel, err := loadRelease(cmd.Context(), f, cmd.InOrStdin())
+				if cmd.Context().Err() != nil {
+					return cmd.Context().Err() //nolint:wrapcheck // Execute turns an interruption into exit 130
+				}
 				if err != nil {
 					failed = true
 					fmt.Fprintln(g.out, err)
@@ -34,7 +37,7 @@ func newLintCommand(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringArrayVarP(&files, "file", "f", nil, "Release file (YAML or JSON); repeatable")
+	cmd.Flags().StringArrayVarP(&files, "file", "f", nil, "Release file (YAML or JSON; - for standard input); repeatable")
 	_ = cmd.MarkFlagRequired("file")
 	return cmd
 }

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -28,12 +30,55 @@ func (e *invalidError) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-// loadRelease reads, defaults and checks a release file. Unknown fields and
-// invalid values are errors with their field paths, all of them at once.
-func loadRelease(path string) (*v1alpha1.Release, error) {
-	data, err := os.ReadFile(path)
+// maxReleaseFile bounds a release file: a Release is a few kilobytes, and
+// one read whole must not take the machine's memory (a mistyped path to a
+// disk image, /dev/zero).
+const maxReleaseFile = 1 << 20
+
+// readReleaseFile reads a release file, or standard input for "-", at most
+// maxReleaseFile bytes. It gives up when ctx ends: a FIFO nobody writes to
+// blocks its reader, and Ctrl-C must still end the command.
+func readReleaseFile(ctx context.Context, path string, stdin io.Reader) ([]byte, error) {
+	type result struct {
+		data []byte
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		var r io.Reader = stdin
+		if path != "-" {
+			f, err := os.Open(path)
+			if err != nil {
+				done <- result{err: fmt.Errorf("reading release file: %w", err)}
+				return
+			}
+			defer func() { _ = f.Close() }()
+			r = f
+		}
+		data, err := io.ReadAll(io.LimitReader(r, maxReleaseFile+1))
+		switch {
+		case err != nil:
+			err = fmt.Errorf("reading release file %s: %w", path, err)
+		case len(data) > maxReleaseFile:
+			err = fmt.Errorf("%s: a release file is at most %d KiB; is this the right file?", path, maxReleaseFile>>10)
+		}
+		done <- result{data: data, err: err}
+	}()
+	select {
+	case res := <-done:
+		return res.data, res.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("reading release file %s: %w", path, ctx.Err())
+	}
+}
+
+// loadRelease reads, defaults and checks a release file ("-" for standard
+// input). Unknown fields and invalid values are errors with their field
+// paths, all of them at once.
+func loadRelease(ctx context.Context, path string, stdin io.Reader) (*v1alpha1.Release, error) {
+	data, err := readReleaseFile(ctx, path, stdin)
 	if err != nil {
-		return nil, fmt.Errorf("reading release file: %w", err)
+		return nil, err
 	}
 	rel, err := v1alpha1.DecodeRelease(data)
 	if err != nil {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
@@ -75,6 +76,9 @@ func Execute(ctx context.Context, args []string) int {
 	root := NewRootCommand(os.Stdout, os.Stderr)
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
+		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+			return exitInterrupted // Ctrl-C: the person knows
+		}
 		root.PrintErrln("Error:", err)
 		var ec exitCoder
 		if asExitCoder(err, &ec) {

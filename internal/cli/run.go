@@ -45,7 +45,7 @@ promoted version as stable.`,
   sluice run -f release.yaml --exit-on-done   # for scripts: the exit code is the outcome`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			rel, err := loadRelease(file)
+			rel, err := loadRelease(cmd.Context(), file, cmd.InOrStdin())
 			if err != nil {
 				return codeError{err: err, code: exitFailed}
 			}
@@ -81,7 +81,7 @@ promoted version as stable.`,
 			return runResult(g, rel.Name, r, err)
 		},
 	}
-	cmd.Flags().StringVarP(&file, "file", "f", "", "Release file (YAML or JSON)")
+	cmd.Flags().StringVarP(&file, "file", "f", "", "Release file (YAML or JSON; - for standard input)")
 	cmd.Flags().StringVar(&control, "control-address", "127.0.0.1:0", "loopback address of the control endpoint")
 	cmd.Flags().BoolVar(&fresh, "fresh", false, "ignore saved state and start the release over from the file's stable")
 	cmd.Flags().StringVar(&dashAddr, "dashboard-addr", "127.0.0.1:0", "address of the web dashboard (loopback); empty turns it off")

@@ -1,10 +1,14 @@
 package local
 
 import (
+	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func TestLint(t *testing.T) {
@@ -81,4 +85,62 @@ func TestDemo(t *testing.T) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
 	}
+}
+
+// TestBadFiles: a release file too large, an endless device and a FIFO
+// nobody writes to end with a clear error or at Ctrl-C, without taking the
+// machine's memory; `-f -` reads standard input.
+func TestBadFiles(t *testing.T) {
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big.yaml")
+	if err := os.WriteFile(big, bytes.Repeat([]byte("# padding\n"), 300_000), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, file := range map[string]string{"a 3 MB file": big, "/dev/zero": "/dev/zero"} {
+		t.Run(name, func(t *testing.T) {
+			out, code := sluice(t, dir, "lint", "-f", file)
+			if code != 1 || !strings.Contains(out, "a release file is at most 1024 KiB") {
+				t.Fatalf("lint %s: exit %d:\n%s", file, code, out)
+			}
+		})
+	}
+	t.Run("standard input", func(t *testing.T) {
+		example, err := os.ReadFile("../../../examples/local/release.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(sluiceBin, "lint", "-f", "-")
+		cmd.Stdin = bytes.NewReader(example)
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "-: ok: 7 steps") {
+			t.Fatalf("lint -f -: %v\n%s", err, out)
+		}
+	})
+	t.Run("a FIFO nobody writes to, and Ctrl-C", func(t *testing.T) {
+		fifo := filepath.Join(dir, "fifo")
+		if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(sluiceBin, "lint", "-f", fifo)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(500 * time.Millisecond)
+		if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Fatal("lint ignored Ctrl-C while it waited on a FIFO")
+		}
+		if code := cmd.ProcessState.ExitCode(); code != 130 || strings.Contains(out.String(), "Error:") {
+			t.Fatalf("exit %d, want a quiet 130:\n%s", code, out.String())
+		}
+	})
 }
