@@ -10,14 +10,15 @@ import (
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
 
+	"sluice.dev/sluice/internal/local"
 	"sluice.dev/sluice/internal/release"
 )
 
 func newGetCommand(g *globals) *cobra.Command {
 	var (
-		watch  bool
-		output string
-		every  time.Duration
+		watch, secrets bool
+		output         string
+		every          time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "get [NAME]",
@@ -32,10 +33,16 @@ func newGetCommand(g *globals) *cobra.Command {
 			}
 			name := args[0]
 			src := g.source(cmd, name)
+			if lc, ok := src.(*local.Client); ok {
+				lc.Secrets = secrets // the runner gives them only with the token
+			}
 			for {
 				s, live, err := src.Get(cmd.Context(), name)
 				if err != nil {
 					return err
+				}
+				if !secrets {
+					s = s.Redact()
 				}
 				if err := printSnapshot(g, s, live, output, watch); err != nil {
 					return err
@@ -52,7 +59,8 @@ func newGetCommand(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVarP(&watch, "watch", "w", false, "keep showing the release as it changes")
-	cmd.Flags().StringVarP(&output, "output", "o", "", "output format: json or yaml (the full snapshot)")
+	cmd.Flags().StringVarP(&output, "output", "o", "", "output format: json or yaml (the release view)")
+	cmd.Flags().BoolVar(&secrets, "show-secrets", false, "show the versions' environment and the webhook and alert URLs (redacted by default)")
 	cmd.Flags().DurationVar(&every, "interval", time.Second, "how often --watch refreshes")
 	return cmd
 }
