@@ -45,7 +45,7 @@ func readReleaseFile(ctx context.Context, path string, stdin io.Reader) ([]byte,
 	}
 	done := make(chan result, 1)
 	go func() {
-		var r io.Reader = stdin
+		r := stdin
 		if path != "-" {
 			f, err := os.Open(path)
 			if err != nil {

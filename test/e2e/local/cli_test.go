@@ -134,7 +134,10 @@ func TestBadFiles(t *testing.T) {
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
 		select {
-		case <-done:
+		case werr := <-done:
+			if cmd.ProcessState == nil {
+				t.Fatalf("lint did not run: %v", werr)
+			}
 		case <-time.After(5 * time.Second):
 			_ = cmd.Process.Kill()
 			t.Fatal("lint ignored Ctrl-C while it waited on a FIFO")
