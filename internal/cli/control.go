@@ -27,10 +27,11 @@ ends RolledBack.`},
 func newControlCommand(g *globals, c controlCommand) *cobra.Command {
 	var full bool
 	cmd := &cobra.Command{
-		Use:   c.use + " NAME",
-		Short: c.short,
-		Long:  c.long,
-		Args:  cobra.ExactArgs(1),
+		Use:               c.use + " NAME",
+		Short:             c.short,
+		Long:              c.long,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeReleases(g),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			verb := c.use
 			if full {

@@ -121,20 +121,22 @@ func serveDashboard(ctx context.Context, g *globals, src dashboard.Source, opts 
 // startLocalDashboard serves the dashboard of a local state dir in the
 // background while a release runs; it stops with ctx. An empty addr turns
 // it off. Its buttons take the state dir's token, the one the control
-// endpoint checks.
-func startLocalDashboard(ctx context.Context, g *globals, stateDir, addr, release, token string) error {
+// endpoint checks. It prints the URL, and returns the line for the live
+// view's header.
+func startLocalDashboard(ctx context.Context, g *globals, stateDir, addr, release, token string) (string, error) {
 	if addr == "" {
-		return nil
+		return "", nil
 	}
 	srv, err := dashboard.New(local.NewClient(stateDir), dashboard.Options{Token: token, Logger: g.logger()})
 	if err != nil {
-		return fmt.Errorf("dashboard: %w", err)
+		return "", fmt.Errorf("dashboard: %w", err)
 	}
 	ln, err := srv.Listen(addr)
 	if err != nil {
-		return fmt.Errorf("dashboard: %w", err)
+		return "", fmt.Errorf("dashboard: %w", err)
 	}
 	go func() { _ = srv.Serve(ctx, ln) }()
-	fmt.Fprintf(g.out, "Dashboard: %s\n", dashboard.URL(ln.Addr(), release, token))
-	return nil
+	line := "Dashboard: " + dashboard.URL(ln.Addr(), release, token)
+	fmt.Fprintln(g.out, line)
+	return line, nil
 }

@@ -47,10 +47,14 @@ is rolled back by itself. It exits 0 only if both end as expected.`,
 			if err != nil {
 				return err
 			}
-			if err := startLocalDashboard(cmd.Context(), g, stateDir, dashAddr, "", token); err != nil {
+			dash, err := startLocalDashboard(cmd.Context(), g, stateDir, dashAddr, "", token)
+			if err != nil {
 				return err
 			}
 			view := newLiveView(g.out)
+			if dash != "" {
+				view.addHeader(dash)
+			}
 			fmt.Fprintf(g.out, "Sluice demo: a healthy canary, then a faulty one, %g req/s through the proxy (state in %s)\n\n", rate, stateDir)
 			start := time.Now()
 			outcomes, err := demo.Run(cmd.Context(), demo.Options{

@@ -39,6 +39,7 @@ func newLintCommand(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringArrayVarP(&files, "file", "f", nil, "Release file (YAML or JSON; - for standard input); repeatable")
 	_ = cmd.MarkFlagRequired("file")
+	_ = cmd.MarkFlagFilename("file", releaseFileExtensions...)
 	return cmd
 }
 

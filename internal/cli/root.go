@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -38,7 +39,10 @@ func (g *globals) client() *local.Client { return local.NewClient(g.stateDir) }
 func NewRootCommand(out, errOut io.Writer) *cobra.Command {
 	g := &globals{out: out, errOut: errOut, kube: newKubeFlags()}
 	root := &cobra.Command{
-		Use:   pluginName(),
+		Use:   "sluice",
+		// As a kubectl plugin, help says `kubectl sluice get`, not
+		// `kubectl get`.
+		Annotations: map[string]string{cobra.CommandDisplayNameAnnotation: pluginName()},
 		Short: "Progressive delivery: canary releases with automatic promotion and rollback",
 		Long: `Sluice releases a new version safely: it sends a small share of traffic to the
 canary, watches its metrics against stable, moves traffic over step by step and
@@ -68,7 +72,19 @@ promotes it, or rolls everything back by itself when it misbehaves.`,
 	for _, c := range controlCommands {
 		root.AddCommand(newControlCommand(g, c))
 	}
+	if name := pluginName(); name != "sluice" {
+		renameExamples(root, name)
+	}
 	return root
+}
+
+// renameExamples writes the examples as the command is called, so a
+// kubectl plugin's help shows `kubectl sluice get`, ready to copy.
+func renameExamples(c *cobra.Command, name string) {
+	c.Example = strings.ReplaceAll(c.Example, "  sluice ", "  "+name+" ")
+	for _, sub := range c.Commands() {
+		renameExamples(sub, name)
+	}
 }
 
 // Execute runs the CLI and returns the process exit code.

@@ -60,10 +60,14 @@ promoted version as stable.`,
 			if err != nil {
 				return err
 			}
-			if err := startLocalDashboard(cmd.Context(), g, g.stateDir, dashAddr, rel.Name, token); err != nil {
+			dash, err := startLocalDashboard(cmd.Context(), g, g.stateDir, dashAddr, rel.Name, token)
+			if err != nil {
 				return err
 			}
 			view := newLiveView(g.out)
+			if dash != "" {
+				view.addHeader(dash)
+			}
 			opts := local.Options{
 				StateDir: g.stateDir, ControlAddress: control, Fresh: fresh, ExitOnDone: exitOnDone, Logger: g.logger(),
 				OnUpdate: view.update,
@@ -88,6 +92,7 @@ promoted version as stable.`,
 	cmd.Flags().BoolVar(&exitOnDone, "exit-on-done", false, "return as soon as the release ends (exit 0 promoted, 2 rolled back) instead of serving on")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "hide the versions' own output")
 	_ = cmd.MarkFlagRequired("file")
+	_ = cmd.MarkFlagFilename("file", releaseFileExtensions...)
 	return cmd
 }
 

@@ -60,6 +60,9 @@ func (r *Runner) fill(v *release.VersionView, inst *local.Instance, total proxy.
 		}
 	}
 	v.Requests = total.Requests
+	if !v.Running && v.Weight == 0 {
+		return // a stopped version serves nothing now, whatever the window holds
+	}
 	if win, span, ok := r.metrics.Window(v.Name, liveWindow, now); ok && win.Requests > 0 && span > 0 {
 		v.RPS = float64(win.Requests) / span.Seconds()
 		sr := 100 * float64(win.Requests-win.Errors) / float64(win.Requests)

@@ -2,6 +2,7 @@ package local
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +10,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"sluice.dev/sluice/api/v1alpha1"
+	"sluice.dev/sluice/internal/release"
 )
 
 func TestLint(t *testing.T) {
@@ -146,4 +150,50 @@ func TestBadFiles(t *testing.T) {
 			t.Fatalf("exit %d, want a quiet 130:\n%s", code, out.String())
 		}
 	})
+}
+
+// TestGetOutputs: `sluice get` prints like kubectl: -o json and -o yaml
+// are Release objects (a ReleaseList for the list), -o name their names,
+// -o wide a wider table; a release neither local nor in a cluster (none is
+// configured) is said to be missing, never looked up on localhost:8080.
+func TestGetOutputs(t *testing.T) {
+	dir, addr := t.TempDir(), freeAddr(t)
+	file := writeRelease(t, "shown", addr, `, "--latency=2ms"`, indent("setWeight: 20", "pause: {}"))
+	run := startRun(t, dir, file)
+	waitFor(t, dir, "shown", 30*time.Second, "the pause", func(s *release.View) bool { return s.Release.Status.Phase == v1alpha1.PhasePaused })
+	_ = run.cmd.Process.Signal(syscall.SIGTERM)
+	run.wait(t, 30*time.Second)
+
+	out, code := sluice(t, dir, "get", "shown", "-o", "json")
+	var rel v1alpha1.Release
+	if err := json.Unmarshal([]byte(out), &rel); code != 0 || err != nil {
+		t.Fatalf("get -o json: %d %v\n%s", code, err, out)
+	}
+	if rel.APIVersion != "sluice.dev/v1alpha1" || rel.Kind != "Release" || rel.Name != "shown" || rel.Status.Phase != v1alpha1.PhasePaused || len(rel.Spec.Strategy.Steps) != 2 {
+		t.Fatalf("get -o json is not the Release: %+v", rel)
+	}
+	out, code = sluice(t, dir, "get", "-o", "json")
+	var list v1alpha1.ReleaseList
+	if err := json.Unmarshal([]byte(out), &list); code != 0 || err != nil || list.Kind != "ReleaseList" || len(list.Items) != 1 || list.Items[0].Name != "shown" {
+		t.Fatalf("get -o json (the list): %d %v\n%s", code, err, out)
+	}
+	if out, code = sluice(t, dir, "get", "shown", "-o", "yaml"); code != 0 || !strings.Contains(out, "kind: Release\n") || !strings.Contains(out, "phase: Paused") {
+		t.Fatalf("get -o yaml: %d\n%s", code, out)
+	}
+	if out, code = sluice(t, dir, "get", "-o", "name"); code != 0 || strings.TrimSpace(out) != "release.sluice.dev/shown" {
+		t.Fatalf("get -o name: %d %q", code, out)
+	}
+	if out, code = sluice(t, dir, "get", "-o", "wide"); code != 0 || !strings.Contains(out, "STABLE") || !strings.Contains(out, "paused until promoted") {
+		t.Fatalf("get -o wide: %d\n%s", code, out)
+	}
+	if out, code = sluice(t, dir, "get", "-o", "xml"); code != 1 || !strings.Contains(out, "use json, yaml, name, wide") {
+		t.Fatalf("get -o xml: %d\n%s", code, out)
+	}
+
+	cmd := exec.Command(sluiceBin, "--state-dir", dir, "promote", "nosuch")
+	cmd.Env = append(os.Environ(), "HOME="+t.TempDir(), "KUBECONFIG=", "KUBERNETES_SERVICE_HOST=")
+	b, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(b), `no release "nosuch" (local: shown; no cluster configured`) {
+		t.Fatalf("promote nosuch without a cluster: %v\n%s", err, b)
+	}
 }

@@ -3,7 +3,6 @@ package local
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -96,18 +95,17 @@ func (s *started) wait(t *testing.T, timeout time.Duration) int {
 	}
 }
 
-// getJSON reads a release with `sluice get -o json`.
+// getJSON reads a release's view as the CLI and the dashboard do: live
+// from its runner (with the state dir's token), or as saved.
 func getJSON(t *testing.T, stateDir, name string) *release.View {
 	t.Helper()
-	out, code := sluice(t, stateDir, "get", name, "-o", "json")
-	if code != 0 {
+	c := local.NewClient(stateDir)
+	c.Secrets = true
+	v, _, err := c.Get(context.Background(), name)
+	if err != nil {
 		return nil
 	}
-	var s release.View
-	if err := json.Unmarshal([]byte(out), &s); err != nil {
-		t.Fatalf("get -o json: %v\n%s", err, out)
-	}
-	return &s
+	return v
 }
 
 // waitFor polls the release until cond holds, within timeout.
