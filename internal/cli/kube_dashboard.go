@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/dashboard"
 	"sluice.dev/sluice/internal/release"
 )
@@ -65,6 +66,10 @@ func (k *kubeDashboard) GetNoted(ctx context.Context, key string) (*release.View
 	stable, canary := deploymentNames(&s.Release)
 	var notes []string
 	s.Checks, notes = k.charts.charts(ctx, &s.Release, stable, canary)
+	if len(s.Checks) > 1 {
+		step := s.Checks[1].Time.Sub(s.Checks[0].Time)
+		s.ChartWindow = chartWindow(&s.Release, v1alpha1.MetricRequestSuccessRate, step).String()
+	}
 	latestFigures(s)
 	return s, true, notes, nil
 }

@@ -187,7 +187,7 @@ func viewOfState(s *State) *release.View {
 		canary = l.Canary.Version
 	}
 	v := release.NewView(rel, stable, canary, s.UpdatedAt)
-	v.Checks = s.Checks
+	v.Checks, v.ChartWindow = s.Checks, liveWindow.String()
 	return v.Settle()
 }
 

@@ -18,7 +18,8 @@ const maxCheckPoints = 720
 func (r *Runner) publish(now time.Time, _ *release.Outcome) {
 	v := r.buildView(now)
 	r.mu.Lock()
-	if len(r.history) == 0 || now.Sub(r.history[len(r.history)-1].Time) >= time.Second {
+	weightMoved := len(r.history) > 0 && r.history[len(r.history)-1].Weight != v.Release.Status.CanaryWeight
+	if len(r.history) == 0 || weightMoved || now.Sub(r.history[len(r.history)-1].Time) >= time.Second {
 		r.history = append(r.history, release.CheckPoint{
 			Time: now, Weight: v.Release.Status.CanaryWeight,
 			Stable: point(v.Version("stable")), Canary: point(v.Version("canary")),
@@ -42,6 +43,7 @@ func (r *Runner) buildView(now time.Time) *release.View {
 	rel := r.current()
 	v := release.NewView(rel, stableSpec.Version, rel.Spec.Workload.Local.Canary.Version, now)
 	v.Live, v.ProxyAddress, v.PID = true, r.info.Proxy, r.info.PID
+	v.ChartWindow = liveWindow.String()
 	stats, health := r.proxy.Stats(), r.proxy.Health()
 	r.fill(v.Version("stable"), stableInst, stats.Stable, health.Stable, now)
 	r.fill(v.Version("canary"), canaryInst, stats.Canary, health.Canary, now)

@@ -24,6 +24,10 @@ type View struct {
 	Judge *JudgeView `json:"judge,omitempty"`
 	// Checks are the figures over time, for charts, oldest first.
 	Checks []CheckPoint `json:"checks,omitempty"`
+	// ChartWindow is the window each point's rate, success rate and p99
+	// are measured over, for people reading the charts (the checks have
+	// their own windows, in the spec).
+	ChartWindow string `json:"chartWindow,omitempty"`
 	// Plan is the expanded steps with where the release stands in them.
 	Plan []StepView `json:"plan"`
 	// Health is the one-word answer to "is this release all right?".

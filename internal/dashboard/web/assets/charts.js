@@ -42,8 +42,11 @@
   }
 
   // draw renders spec into the element el (a sized box).
-  //   spec.series: [{name, cls, color, points: [[timeMs, value|null]...], step, area}]
+  //   spec.series: [{name, cls, color, dash, points: [[timeMs, value|null]...], step, area}]
   //   spec.format(v): the value as text; spec.yMin/yMax: fixed bounds (optional)
+  //   spec.thresholds: [{value, label}]: a check's bound, drawn across
+  //   spec.markers: [{t, label, kind}]: decisions (a step began, a check
+  //     failed, the end), drawn as vertical lines
   function draw(el, spec) {
     el.textContent = "";
     const W = Math.max(200, el.clientWidth || 480);
@@ -59,6 +62,8 @@
         if (v !== null && v !== undefined && isFinite(v)) all.push(v);
       }
     }
+    // A bound is part of the picture: the y range always shows it.
+    for (const th of spec.thresholds || []) if (isFinite(th.value) && all.length) all.push(th.value);
     if (!isFinite(t0) || all.length === 0) {
       svg("text", { x: W / 2, y: H / 2, "text-anchor": "middle", class: "nodata" }, root).textContent = "no data yet";
       return;
@@ -98,6 +103,21 @@
       svg("text", { x: tx, y: H - 6, "text-anchor": s === 0 ? "start" : "middle" }, axis).textContent = elapsed(s);
     }
 
+    // Markers under the lines: the release's decisions in time.
+    const marks = svg("g", { class: "markers" }, root);
+    for (const m of spec.markers || []) {
+      if (m.t < t0 || m.t > t1) continue;
+      const mx = x(m.t);
+      const line = svg("line", { x1: mx, x2: mx, y1: PAD.top, y2: PAD.top + ph, class: "marker " + (m.kind || "") }, marks);
+      svg("title", {}, line).textContent = clock(m.t) + "  " + m.label;
+    }
+    for (const th of spec.thresholds || []) {
+      if (!(th.value >= lo && th.value <= hi)) continue;
+      const ty = y(th.value);
+      svg("line", { x1: PAD.left, x2: W - PAD.right, y1: ty, y2: ty, class: "threshold" }, root);
+      svg("text", { x: W - PAD.right - 2, y: ty - 3, "text-anchor": "end", class: "threshold-label" }, root).textContent = th.label;
+    }
+
     for (const s of spec.series) {
       const segs = [];
       let cur = [];
@@ -122,7 +142,11 @@
             fill: s.color, "fill-opacity": "0.15", stroke: "none",
           }, root);
         }
-        svg("path", { d, fill: "none", stroke: s.color, "stroke-width": "2", "stroke-linejoin": "round", "stroke-linecap": "round" }, root);
+        // The canary is dashed over a wider stable, so a canary that
+        // matches stable (the good case) still shows both lines.
+        const attrs = { d, fill: "none", stroke: s.color, "stroke-width": s.dash ? "2" : "3", "stroke-linejoin": "round", "stroke-linecap": "round", class: "series " + s.name };
+        if (s.dash) attrs["stroke-dasharray"] = s.dash;
+        svg("path", attrs, root);
         if (seg.length === 1) svg("circle", { cx: seg[0][0], cy: seg[0][1], r: 2.5, fill: s.color }, root);
       }
     }

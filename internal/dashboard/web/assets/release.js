@@ -188,23 +188,51 @@
       fill(el.notes, ...notes.map((n) => h("div", { text: n })));
     }
 
+    // thresholdOf is the bound a built-in check holds a metric to.
+    function thresholdOf(spec, metric, side) {
+      const m = ((spec.analysis || {}).metrics || []).find((x) => x.name === metric && !x.query);
+      const r = m && m.thresholdRange;
+      return r && r[side] !== undefined ? r[side] : undefined;
+    }
+
+    // markersOf are the decisions of the release in the charts: the steps
+    // it began, the checks that failed, and its end.
+    function markersOf(history) {
+      const kinds = { StepStarted: "step", CheckFailed: "failed", ThresholdReached: "failed", JudgeFailed: "failed",
+        Promoted: "end", RolledBack: "failed", Aborted: "failed", PromotedStep: "step", PromotedFull: "step", Promoting: "step" };
+      return (history || []).filter((d) => kinds[d.reason]).map((d) => ({ t: ms(d.time), kind: kinds[d.reason], label: d.reason + ": " + d.message }));
+    }
+
     function renderCharts(v) {
       const pts = v.checks || [];
       const t = pts.map((p) => ms(p.time));
-      const pair = (f) => ["stable", "canary"].map((n) => ({ name: n, color: COLORS[n], points: pts.map((p, i) => [t[i], f(p[n])]) }));
+      const st = v.release.status || {};
+      const pair = (f) => ["stable", "canary"].map((n) => ({ name: n, color: COLORS[n], dash: n === "canary" ? "6 4" : "", points: pts.map((p, i) => [t[i], f(p[n])]) }));
+      // The weight is drawn to the release's last decision, or to now: the
+      // last change is never left off the end of the line.
+      const weights = pts.map((p, i) => [t[i], p.weight]);
+      const lastDecision = ms(((st.history || [])[(st.history || []).length - 1] || {}).time);
+      const until = Math.max(t[t.length - 1] || 0, isNaN(lastDecision) ? 0 : lastDecision);
+      if (weights.length && until > weights[weights.length - 1][0]) weights.push([until, st.canaryWeight || 0]);
+      const win = v.chartWindow ? ` · ${v.chartWindow} windows` : "";
+      const min = thresholdOf(v.release.spec, "request-success-rate", "min");
+      const max = thresholdOf(v.release.spec, "request-duration", "max");
+      const markers = markersOf(st.history);
       const specs = [
-        { title: "Canary weight", format: (x) => Math.round(x) + "%", yMin: 0, yMax: 100,
-          series: [{ name: "canary", color: COLORS.canary, step: true, area: true, points: pts.map((p, i) => [t[i], p.weight]) }] },
-        { title: "Request rate", format: (x) => fmtRate(x), series: pair((x) => x.rps ?? null) },
-        { title: "Success rate", format: (x) => fmtPct(x), yMax: 100, minSpan: 5, floor: 0, series: pair((x) => x.successRate ?? null) },
-        { title: "p99 latency", format: (x) => fmtMs(x), series: pair((x) => x.p99Millis ?? null) },
+        { title: "Canary weight (% of requests)", format: (x) => Math.round(x) + "%", yMin: 0, yMax: 100, markers,
+          series: [{ name: "canary", color: COLORS.canary, step: true, area: true, points: weights }] },
+        { title: "Request rate (req/s" + win + ")", format: (x) => fmtRate(x), markers, series: pair((x) => x.rps ?? null) },
+        { title: "Success rate (% not 5xx" + win + ")", format: (x) => fmtPct(x), yMax: 100, minSpan: 5, floor: 0, markers,
+          thresholds: min !== undefined ? [{ value: min, label: "check: min " + fmtPct(min) }] : [], series: pair((x) => x.successRate ?? null) },
+        { title: "p99 latency (ms" + win + ")", format: (x) => fmtMs(x), markers,
+          thresholds: max !== undefined ? [{ value: max, label: "check: max " + fmtMs(max) }] : [], series: pair((x) => x.p99Millis ?? null) },
       ];
       specs.forEach((spec, i) => {
+        charts[i].box.querySelector(".ctitle").textContent = spec.title;
         window.SluiceCharts.draw(charts[i].plot, spec);
         const last = pts[pts.length - 1];
         fill(charts[i].legend, ...spec.series.map((s) => h("span", { class: "k " + s.name },
           s.name + " " + (last ? spec.format(s.points[s.points.length - 1][1] ?? NaN) : "–"))));
-        if (i === 1) charts[i].legend.appendChild(h("span", { text: "req/s" }));
       });
     }
 
@@ -249,7 +277,7 @@
         h("table", {}, h("tbody", {}, rows)),
         h("p", { class: "muted" },
           `Step ${Math.min((st.stepIndex || 0) + 1, st.stepCount || 0)} of ${st.stepCount || 0}`,
-          isNaN(started) ? "" : ` · running for ${window.SluiceCharts.elapsed((end - started) / 1000)}`,
+          isNaN(started) ? "" : ` · ${st.finishedAt && terminal(st.phase) ? "ran" : "running"} for ${window.SluiceCharts.elapsed((end - started) / 1000)}`,
           ` · updated ${clock(v.updatedAt)}`),
       );
     }
