@@ -39,11 +39,11 @@ func (g *globals) client() *local.Client { return local.NewClient(g.stateDir) }
 func NewRootCommand(out, errOut io.Writer) *cobra.Command {
 	g := &globals{out: out, errOut: errOut, kube: newKubeFlags()}
 	root := &cobra.Command{
-		Use:   "sluice",
+		Use: "sluice",
 		// As a kubectl plugin, help says `kubectl sluice get`, not
 		// `kubectl get`.
 		Annotations: map[string]string{cobra.CommandDisplayNameAnnotation: pluginName()},
-		Short: "Progressive delivery: canary releases with automatic promotion and rollback",
+		Short:       "Progressive delivery: canary releases with automatic promotion and rollback",
 		Long: `Sluice releases a new version safely: it sends a small share of traffic to the
 canary, watches its metrics against stable, moves traffic over step by step and
 promotes it, or rolls everything back by itself when it misbehaves.`,
