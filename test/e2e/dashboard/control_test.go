@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,7 +29,26 @@ import (
 // webhook's URL.
 type runningRelease struct {
 	dir, control string
-	out          *bytes.Buffer
+	out          *lockedBuffer
+}
+
+// lockedBuffer is the runner's output, written by the process's copier
+// while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 const (
@@ -67,7 +87,7 @@ spec:
 		t.Fatal(err)
 	}
 	cmd := exec.Command(sluiceBin, "--state-dir", dir, "run", "-q", "-f", file, "--dashboard-addr", "")
-	out := &bytes.Buffer{}
+	out := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
