@@ -2,16 +2,12 @@ package controller
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
@@ -31,9 +27,8 @@ type mesh struct {
 	stable   upstream
 	canary   upstream
 
-	requests *prometheus.CounterVec
-	duration *prometheus.HistogramVec
-	Addr     string
+	metrics *istioMetrics
+	Addr    string
 
 	mu     sync.Mutex
 	weight int64
@@ -56,20 +51,8 @@ func startMesh(t *testing.T, c client.Client, ns, vs, route string, isCanary fun
 		t.Cleanup(srv.Close)
 		u.up.url = srv.URL
 	}
-	reg := prometheus.NewRegistry()
-	labels := []string{"reporter", "destination_workload_namespace", "destination_workload", "destination_version", "response_code"}
-	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "istio_requests_total"}, labels)
-	m.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "istio_request_duration_milliseconds",
-		Buckets: []float64{1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000}}, labels)
-	reg.MustRegister(m.requests, m.duration)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	m.Addr = ln.Addr().String()
+	m.metrics = serveIstioMetrics(t)
+	m.Addr = m.metrics.Addr
 
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -147,20 +130,5 @@ func (m *mesh) send(ctx context.Context, rate int) {
 }
 
 func (m *mesh) request(ctx context.Context, hc *http.Client, up upstream) {
-	start := time.Now()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, up.url+"/", nil)
-	if err != nil {
-		return
-	}
-	code := 503
-	if resp, err := hc.Do(req); err == nil {
-		code = resp.StatusCode
-		_ = resp.Body.Close()
-	} else if ctx.Err() != nil {
-		return
-	}
-	labels := prometheus.Labels{"reporter": "destination", "destination_workload_namespace": m.ns,
-		"destination_workload": up.workload, "destination_version": up.version, "response_code": strconv.Itoa(code)}
-	m.requests.With(labels).Inc()
-	m.duration.With(labels).Observe(float64(time.Since(start).Milliseconds()))
+	m.metrics.call(ctx, hc, m.ns, up.workload, up.version, up.url)
 }

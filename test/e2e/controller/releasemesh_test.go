@@ -2,17 +2,13 @@ package controller
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	appsv1 "k8s.io/api/apps/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -40,9 +36,8 @@ type releaseMesh struct {
 	// with the version label Istio reports for their pods.
 	stable, canary meshWorkload
 
-	requests *prometheus.CounterVec
-	duration *prometheus.HistogramVec
-	Addr     string
+	metrics *istioMetrics
+	Addr    string
 
 	mu       sync.Mutex
 	weight   int64
@@ -78,19 +73,8 @@ func (r routeRecord) reaches() []string {
 func startReleaseMesh(t *testing.T, cl *cluster, ns string, gvk schema.GroupVersionKind, name string, canaryW func(*unstructured.Unstructured) int64, stable, canary meshWorkload, rate int) *releaseMesh {
 	t.Helper()
 	m := &releaseMesh{c: cl.c, ns: ns, gvk: gvk, name: name, canaryW: canaryW, stable: stable, canary: canary, backends: map[string]string{}}
-	reg := prometheus.NewRegistry()
-	labels := []string{"reporter", "destination_workload_namespace", "destination_workload", "destination_version", "response_code"}
-	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "istio_requests_total"}, labels)
-	m.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "istio_request_duration_milliseconds",
-		Buckets: []float64{1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000}}, labels)
-	reg.MustRegister(m.requests, m.duration)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	m.Addr = ln.Addr().String()
+	m.metrics = serveIstioMetrics(t)
+	m.Addr = m.metrics.Addr
 
 	wc, err := client.NewWithWatch(cl.env.Config, client.Options{Scheme: cl.env.Scheme})
 	if err != nil {
@@ -101,7 +85,6 @@ func startReleaseMesh(t *testing.T, cl *cluster, ns string, gvk schema.GroupVers
 	t.Cleanup(func() {
 		cancel()
 		wg.Wait()
-		_ = srv.Close()
 		m.mu.Lock()
 		defer m.mu.Unlock()
 		for _, s := range m.servers {
@@ -214,22 +197,7 @@ func (m *releaseMesh) send(ctx context.Context, rate int) {
 }
 
 func (m *releaseMesh) request(ctx context.Context, hc *http.Client, to meshWorkload, url string) {
-	start := time.Now()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/", nil)
-	if err != nil {
-		return
-	}
-	code := 503
-	if resp, err := hc.Do(req); err == nil {
-		code = resp.StatusCode
-		_ = resp.Body.Close()
-	} else if ctx.Err() != nil {
-		return
-	}
-	labels := prometheus.Labels{"reporter": "destination", "destination_workload_namespace": m.ns,
-		"destination_workload": to.deployment, "destination_version": to.version, "response_code": strconv.Itoa(code)}
-	m.requests.With(labels).Inc()
-	m.duration.With(labels).Observe(float64(time.Since(start).Milliseconds()))
+	m.metrics.call(ctx, hc, m.ns, to.deployment, to.version, url)
 }
 
 // history is every revision recorded so far.
