@@ -69,6 +69,13 @@ func (t *turn) judgeReading(ctx context.Context, prev *v1alpha1.JudgeStatus) (*v
 		return nil, none, fmt.Errorf("canary: %w", err)
 	}
 	startedAt := t.rel.Status.StartedAt
+	var j analysis.Judge
+	if prev != nil && json.Unmarshal([]byte(prev.State), &j) != nil {
+		// Evidence saved by another version of Sluice: the judge starts
+		// afresh from this reading rather than stall the release; it passes
+		// nothing without new evidence.
+		prev = nil
+	}
 	if prev == nil {
 		// The first reading is the base: what came before the canary is
 		// not evidence about it.
@@ -81,10 +88,6 @@ func (t *turn) judgeReading(ctx context.Context, prev *v1alpha1.JudgeStatus) (*v
 			return nil, none, fmt.Errorf("spec.analysis.judge: %w", err)
 		}
 		return saveJudge(j, startedAt, stable, canary)
-	}
-	var j analysis.Judge
-	if err := json.Unmarshal([]byte(prev.State), &j); err != nil {
-		return nil, none, fmt.Errorf("status.analysis.judge.state: %w", err)
 	}
 	ds, okS := delta(stable, countsOf(prev.Stable))
 	dc, okC := delta(canary, countsOf(prev.Canary))
