@@ -85,7 +85,11 @@ func FuzzFastPathMatchesTransport(f *testing.F) {
 		}
 		tg := p.newTarget(u, stable, true)
 
-		wantURI := tg.outboundURL(in.URL).RequestURI()
+		wantURL, err := tg.outboundURL(requestTarget(in))
+		if err != nil {
+			return // the transport cannot write it as sent; the proxy refuses it
+		}
+		wantURI := wantURL.RequestURI()
 		if _, err := url.ParseRequestURI(wantURI); err != nil {
 			return // both forwarders would send it; the upstream answers 400
 		}
@@ -151,7 +155,13 @@ func FuzzH1Request(f *testing.F) {
 		}
 		in, err := http.ReadRequest(bufio.NewReader(strings.NewReader(head)))
 		if err != nil {
-			t.Fatalf("own parser accepted what net/http refuses (%v): %q", err, head)
+			// The one thing the own parser takes that net/http refuses: a
+			// target that net/url cannot parse, forwarded as sent.
+			plain := strings.Replace(head, " "+r.target+" ", " / ", 1)
+			if _, perr := http.ReadRequest(bufio.NewReader(strings.NewReader(plain))); perr != nil || !strings.Contains(err.Error(), "parse") {
+				t.Fatalf("own parser accepted what net/http refuses (%v): %q", err, head)
+			}
+			return
 		}
 		wantLen := int64(r.bodyLen)
 		if r.chunked {
@@ -163,8 +173,8 @@ func FuzzH1Request(f *testing.F) {
 		if in.Method != r.method || in.RequestURI != r.target || in.Host != r.host || in.ContentLength != wantLen {
 			t.Fatalf("net/http reads %s %s Host %q length %d; own parser %s %s Host %q length %d", in.Method, in.RequestURI, in.Host, in.ContentLength, r.method, r.target, r.host, r.bodyLen)
 		}
-		if in.URL.EscapedPath() != r.path || in.URL.RawQuery != r.query || in.URL.ForceQuery != r.forceQuery {
-			t.Fatalf("URL %q %q %v; own parser %q %q %v", in.URL.EscapedPath(), in.URL.RawQuery, in.URL.ForceQuery, r.path, r.query, r.forceQuery)
+		if in.URL.RawQuery != r.query || in.URL.ForceQuery != r.forceQuery {
+			t.Fatalf("query %q %v; own parser %q %v", in.URL.RawQuery, in.URL.ForceQuery, r.query, r.forceQuery)
 		}
 		own := http.Header{}
 		for _, fl := range r.fields {
