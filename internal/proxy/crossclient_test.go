@@ -201,4 +201,3 @@ func TestInvalidChunkedBodyIsTheClients(t *testing.T) {
 		}
 	}
 }
-
