@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"sync/atomic"
+	"time"
 )
 
 // Client errors are the client's: a request the proxy must refuse (a
@@ -56,9 +57,13 @@ func (p *Proxy) ClientErrors() map[int]uint64 {
 }
 
 // refuse answers a request the proxy will not forward on the net/http
-// path, closes the connection after it, and counts it.
+// path, closes the connection after it, and counts it. net/http reads what
+// is left of the body before it closes, which is bounded to lingerTime, so
+// the client reads the answer rather than a reset (as linger does for the
+// own server), and a client that stopped sending holds nothing.
 func (p *Proxy) refuse(w http.ResponseWriter, code int) {
 	p.clientErrs.add(code)
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(lingerTime))
 	h := w.Header()
 	clear(h)
 	h["Connection"] = []string{"close"}
