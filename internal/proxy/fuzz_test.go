@@ -235,7 +235,8 @@ func FuzzH1Request(f *testing.F) {
 // net/http's: whatever body scanChunked accepts, net/http reads the same
 // bytes from the same encoding and stops where it does, so the two servers
 // never disagree on where a request ends. A body net/http reads that the
-// own server refuses is fine: net/http serves it.
+// own server refuses is fine: net/http serves it. A body the own server
+// finds invalid, and answers 400, net/http cannot read either.
 func FuzzH1Chunked(f *testing.F) {
 	f.Add("5\r\nhello\r\n0\r\n\r\nGET / HTTP/1.1\r\n")
 	f.Add("3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n")
@@ -244,19 +245,21 @@ func FuzzH1Chunked(f *testing.F) {
 	f.Add("3\r\nabc\r\n0\r\nTrailer: x\r\n\r\n")
 	f.Add("3\nabc\n0\n\n")
 	f.Add("3\r\nabcd\r\n0\r\n\r\n")
+	f.Add("zz\r\n")
+	f.Add("3\rabc")
 	f.Fuzz(func(t *testing.T, data string) {
 		b := []byte(data)
 		st, body, wire := scanChunked(b)
-		// No prefix of what is accepted is refused: read as it arrives, a
-		// body is judged the same as read at once.
-		if st != chunkRefused {
+		// No prefix of what is accepted is refused or invalid: read as it
+		// arrives, a body is judged the same as read at once.
+		if st == chunkMore || st == chunkComplete {
 			for i := range len(b) {
-				if pst, _, _ := scanChunked(b[:i]); pst == chunkRefused {
+				if pst, _, _ := scanChunked(b[:i]); pst == chunkRefused || pst == chunkInvalid {
 					t.Fatalf("prefix %q refused, whole %q accepted (%d)", b[:i], b, st)
 				}
 			}
 		}
-		if st != chunkComplete {
+		if st != chunkComplete && st != chunkInvalid {
 			return
 		}
 		br := bufio.NewReader(strings.NewReader("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n" + data))
@@ -265,6 +268,12 @@ func FuzzH1Chunked(f *testing.F) {
 			t.Fatalf("net/http refuses the head: %v", err)
 		}
 		got, err := io.ReadAll(in.Body)
+		if st == chunkInvalid {
+			if err == nil {
+				t.Fatalf("own reader finds %q invalid; net/http reads it", data)
+			}
+			return
+		}
 		if err != nil {
 			t.Fatalf("own reader accepted %q, net/http: %v", data, err)
 		}

@@ -29,11 +29,11 @@ const (
 	csTrailer                   // reading trailer lines, up to the empty one
 )
 
-// Bounds of what the follower reads: net/http's line limit, and a
-// trailer section as large as a head.
+// Bounds of what the follower reads: net/http's line limit, and the
+// trailer section net/http reads, which must end within its 4 KiB buffer.
 const (
 	maxChunkLine    = 4096
-	maxTrailerBytes = DefaultMaxHeaderBytes
+	maxTrailerBytes = 4000
 )
 
 var errBadChunk = errors.New("invalid chunked encoding")
@@ -78,11 +78,14 @@ func (f *chunkFollower) scan(b []byte) (n int, done bool, err error) {
 				return n, false, errBadChunk
 			}
 			if f.st == csTrailer {
+				if f.trailer += len(line); f.trailer > maxTrailerBytes {
+					return n, false, errBadChunk
+				}
 				if len(line) == 2 {
 					*f = chunkFollower{line: f.line}
 					return n, true, nil
 				}
-				if f.trailer += len(line); f.trailer > maxTrailerBytes {
+				if !validTrailerLine(line[:len(line)-2]) {
 					return n, false, errBadChunk
 				}
 				continue
@@ -130,4 +133,21 @@ func chunkLineSize(line []byte) (int64, bool) {
 		return 0, false
 	}
 	return int64(n), true
+}
+
+// validTrailerLine accepts a trailer field line that net/http's MIME
+// reader takes as it is: a token name, a colon, and a value of visible
+// ASCII, whitespace or obs-text. Obs-fold, which it would join to the line
+// before, is refused.
+func validTrailerLine(line []byte) bool {
+	name, value, ok := bytes.Cut(line, []byte(":"))
+	if !ok || !validName(string(name)) {
+		return false
+	}
+	for _, c := range value {
+		if (c < ' ' && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
