@@ -87,8 +87,10 @@ func (b *guardBody) clientErr() error {
 
 // screenRequest holds a request served by net/http to the limits the own
 // server applies to every head (h1screen.go), as far as a handler can see
-// them: the method, the target's length, the number of fields, and the
-// Content-Length. It returns the status to refuse it with, or 0.
+// them: the method, the target's length, the number and size of the
+// fields, and the Content-Length. It returns the status to refuse it with,
+// or 0. The framing rules need the bytes as sent, which only Server sees:
+// behind another http.Server the Proxy has net/http's rules for them.
 func (p *Proxy) screenRequest(r *http.Request) int {
 	lim := &p.opts.Limits
 	switch {
@@ -99,14 +101,16 @@ func (p *Proxy) screenRequest(r *http.Request) int {
 	case lim.bodyTooLarge(r.ContentLength):
 		return http.StatusRequestEntityTooLarge
 	}
-	if lim.MaxHeaderFields >= 0 {
-		n := 1 // Host, which net/http takes out of the header
-		for _, vv := range r.Header {
-			n += len(vv)
+	fields := 1 // Host, which net/http takes out of the header
+	size := len(r.Method) + len(r.RequestURI) + len("  HTTP/1.1\r\nHost: \r\n\r\n") + len(r.Host)
+	for k, vv := range r.Header {
+		fields += len(vv)
+		for _, v := range vv {
+			size += len(k) + len(": \r\n") + len(v)
 		}
-		if n > lim.MaxHeaderFields {
-			return http.StatusRequestHeaderFieldsTooLarge
-		}
+	}
+	if lim.tooManyFields(fields) || size > lim.MaxHeaderBytes {
+		return http.StatusRequestHeaderFieldsTooLarge
 	}
 	return 0
 }
