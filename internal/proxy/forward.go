@@ -84,6 +84,17 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, rt *compiledRout
 		} else {
 			if out == nil {
 				ex, out, body = p.outbound(w, r)
+				if body != nil && r.ContentLength < 0 {
+					if err := body.prebuffer(); err != nil {
+						c.inFlight.Add(-1)
+						ex.end()
+						p.refuse(w, bodyErrorCode(err))
+						return
+					}
+					if body.complete { // checked whole: sent with its length
+						out.ContentLength, out.TransferEncoding = int64(len(body.pre)), nil
+					}
+				}
 			}
 			if out.URL, err = t.outboundURL(requestTarget(r)); err != nil {
 				c.inFlight.Add(-1)

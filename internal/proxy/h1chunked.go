@@ -80,14 +80,15 @@ func scanChunked(b []byte) (st chunkScan, body, wire int) {
 
 // chunkSize reads a chunk-size line, "1*HEXDIG CRLF", at the start of b: n
 // is its length with the CRLF, 0 while it is incomplete (st chunkMore). A
-// size line with an extension or whitespace, or too many digits, is
-// chunkRefused; one net/http cannot read, chunkInvalid.
+// size line with an extension or whitespace, or more digits than the own
+// server reads, is chunkRefused; one net/http cannot read (among them a
+// size of more than 16 digits), chunkInvalid.
 func chunkSize(b []byte) (size, n int, st chunkScan) {
 	for i, ch := range b {
 		d, isHex := hexDigit(ch)
 		switch {
-		case isHex && i == maxChunkSizeDigits:
-			return 0, 0, chunkRefused
+		case isHex && i == maxHexDigits:
+			return 0, 0, chunkInvalid // net/http: "http chunk length too large"
 		case isHex:
 			size = size<<4 | d
 			continue
@@ -101,11 +102,16 @@ func chunkSize(b []byte) (size, n int, st chunkScan) {
 			return 0, 0, chunkMore
 		case b[i+1] != '\n':
 			return 0, 0, chunkInvalid // a bare CR
+		case i > maxChunkSizeDigits:
+			return 0, 0, chunkRefused // leading zeros, perhaps: net/http's
 		}
 		return size, i + 2, chunkMore
 	}
 	return 0, 0, chunkMore
 }
+
+// maxHexDigits is the longest chunk size net/http reads.
+const maxHexDigits = 16
 
 func hexDigit(ch byte) (int, bool) {
 	switch {

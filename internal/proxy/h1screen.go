@@ -20,8 +20,10 @@ import (
 //     MaxHeaderBytes is refused while it is read, by headLimit);
 //   - CONNECT: 405 (the proxy is no tunnel);
 //   - a line not ended by CRLF (bare LF), a bare CR, or obs-fold: 400;
+//   - a request line that is not "method SP target SP HTTP/d.d": 400;
 //   - Transfer-Encoding in an HTTP/1.0 request, or beside Content-Length,
-//     or Content-Length twice: 400 (RFC 9112 6.1, 6.3);
+//     or whose final coding is not chunked, or Content-Length twice: 400
+//     (RFC 9112 6.1, 6.3);
 //   - a Content-Length over MaxBodyBytes: 413.
 //
 // Everything else passes, to be parsed, answered or refused by the server
@@ -57,14 +59,19 @@ func screenHead(head []byte, lim *Limits) (code int, framing bodyFraming, length
 	if i := bytes.LastIndexByte(afterMethod, ' '); i >= 0 {
 		target, version = afterMethod[:i], afterMethod[i+1:]
 	}
-	if lim.uriTooLong(string(target)) {
+	switch {
+	case lim.uriTooLong(string(target)):
 		return http.StatusRequestURITooLong, 0, 0
-	}
-	if string(method) == http.MethodConnect {
+	case !validRequestLine(method, target, version):
+		// net/http would answer 400 too, but only once it has 24 bytes:
+		// it waits for HTTP/2's preface on a shorter request.
+		return http.StatusBadRequest, 0, 0
+	case string(method) == http.MethodConnect:
 		return http.StatusMethodNotAllowed, 0, 0
 	}
 	var fields, lengths int
 	var te, badLength bool
+	var codings []byte // the transfer codings, of every Transfer-Encoding field
 	for len(rest) > 2 { // the last line is the empty one
 		var fl []byte
 		fl, rest, _ = bytes.Cut(rest, []byte("\r\n"))
@@ -85,12 +92,15 @@ func screenHead(head []byte, lim *Limits) (code int, framing bodyFraming, length
 			length = n
 		case equalFoldBytes(name, "Transfer-Encoding"):
 			te = true
+			codings = append(append(codings, ','), value...)
 		}
 	}
 	switch {
 	case lim.tooManyFields(fields):
 		return http.StatusRequestHeaderFieldsTooLarge, 0, 0
-	case te && (string(version) == "HTTP/1.0" || lengths > 0), lengths > 1:
+	case te && (string(version) == "HTTP/1.0" || lengths > 0 || !finalChunked(codings)), lengths > 1:
+		// RFC 9112 6.1 and 6.3: with chunked not the final coding, the
+		// body's length cannot be known, and the server must answer 400.
 		return http.StatusBadRequest, 0, 0
 	case lengths == 1 && !badLength && lim.bodyTooLarge(length):
 		return http.StatusRequestEntityTooLarge, 0, 0
@@ -176,4 +186,29 @@ func (r *h1req) checkParsed(lim *Limits) int {
 		return http.StatusRequestEntityTooLarge
 	}
 	return 0
+}
+
+// validRequestLine reports a request line of the form RFC 9112 3 gives:
+// a token method, one space, a target without spaces, one space, and
+// HTTP/ with a digit, a dot and a digit.
+func validRequestLine(method, target, version []byte) bool {
+	if len(method) == 0 || len(target) == 0 || bytes.IndexByte(target, ' ') >= 0 || len(version) != 8 ||
+		!bytes.HasPrefix(version, []byte("HTTP/")) || version[6] != '.' ||
+		version[5] < '0' || version[5] > '9' || version[7] < '0' || version[7] > '9' {
+		return false
+	}
+	for _, c := range method {
+		if !tokenChars[c] {
+			return false
+		}
+	}
+	return true
+}
+
+// finalChunked reports whether the last coding of a Transfer-Encoding
+// list (its fields joined) is chunked.
+func finalChunked(codings []byte) bool {
+	i := bytes.LastIndexByte(codings, ',')
+	last := bytes.Trim(codings[i+1:], " \t")
+	return equalFoldBytes(last, "chunked")
 }

@@ -91,13 +91,16 @@ func (u *rawUpstream) serve(c net.Conn) {
 	br := bufio.NewReader(c)
 	for {
 		r, err := readRawRequest(br)
-		if err != nil {
+		if r.line == "" {
 			return
 		}
 		u.mu.Lock()
-		u.reqs = append(u.reqs, r)
+		u.reqs = append(u.reqs, r) // even unfinished: it reached the upstream
 		n := len(u.reqs)
 		u.mu.Unlock()
+		if err != nil {
+			return
+		}
 		if u.respond == nil {
 			body := r.method + " " + r.target + " " + r.body
 			_, _ = fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(body), body)

@@ -27,6 +27,39 @@ type guardBody struct {
 
 	mu  sync.Mutex
 	err error // the first error reading the body, io.EOF aside
+
+	pre      []byte // read by prebuffer, given to the transport first
+	complete bool   // the whole body is in pre
+}
+
+// maxBufferedBody is how much of a body of unknown length (chunked) the
+// net/http path reads before it contacts the upstream, as nginx buffers a
+// request body: a body that ends within it is checked whole — an invalid
+// chunk, a reset, a stall or one over MaxBodyBytes is refused with nothing
+// sent upstream — and goes upstream with its length. A longer one is
+// streamed, and an error found in it aborts the upstream exchange.
+const maxBufferedBody = 64 << 10
+
+// prebuffer reads up to maxBufferedBody of the body into pre; the error is
+// the client's (see clientErr).
+func (b *guardBody) prebuffer() error {
+	buf := make([]byte, 0, 4<<10)
+	for len(buf) < maxBufferedBody {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := b.readClient(buf[len(buf):min(cap(buf), maxBufferedBody)])
+		buf = buf[:len(buf)+n]
+		if errors.Is(err, io.EOF) {
+			b.pre, b.complete = buf, true
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	b.pre = buf
+	return nil
 }
 
 func newGuardBody(w http.ResponseWriter, r *http.Request, lim *Limits) *guardBody {
@@ -38,6 +71,19 @@ func newGuardBody(w http.ResponseWriter, r *http.Request, lim *Limits) *guardBod
 
 func (b *guardBody) Read(p []byte) (int, error) {
 	b.read.Store(true)
+	if len(b.pre) > 0 {
+		n := copy(p, b.pre)
+		b.pre = b.pre[n:]
+		return n, nil
+	}
+	if b.complete {
+		return 0, io.EOF
+	}
+	return b.readClient(p)
+}
+
+// readClient reads the client's body, held to the limits.
+func (b *guardBody) readClient(p []byte) (int, error) {
 	b.reading.Store(true)
 	defer b.reading.Store(false)
 	if b.timeout > 0 {
