@@ -71,7 +71,7 @@ func screenHead(head []byte, lim *Limits) (code int, framing bodyFraming, length
 	}
 	var fields, lengths int
 	var te, badLength bool
-	var codings []byte // the transfer codings, of every Transfer-Encoding field
+	var codings []byte  // the transfer codings, of every Transfer-Encoding field
 	for len(rest) > 2 { // the last line is the empty one
 		var fl []byte
 		fl, rest, _ = bytes.Cut(rest, []byte("\r\n"))
