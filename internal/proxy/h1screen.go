@@ -22,8 +22,8 @@ import (
 //   - a line not ended by CRLF (bare LF), a bare CR, or obs-fold: 400;
 //   - a request line that is not "method SP target SP HTTP/d.d": 400;
 //   - Transfer-Encoding in an HTTP/1.0 request, or beside Content-Length,
-//     or whose final coding is not chunked, or Content-Length twice: 400
-//     (RFC 9112 6.1, 6.3);
+//     or whose final coding is not chunked, Content-Length or
+//     Transfer-Encoding twice: 400 (RFC 9112 6.1, 6.3);
 //   - a Content-Length over MaxBodyBytes: 413.
 //
 // Everything else passes, to be parsed, answered or refused by the server
@@ -69,7 +69,7 @@ func screenHead(head []byte, lim *Limits) (code int, framing bodyFraming, length
 	case string(method) == http.MethodConnect:
 		return http.StatusMethodNotAllowed, 0, 0
 	}
-	var fields, lengths int
+	var fields, lengths, codingFields int
 	var te, badLength bool
 	var codings []byte  // the transfer codings, of every Transfer-Encoding field
 	for len(rest) > 2 { // the last line is the empty one
@@ -91,14 +91,14 @@ func screenHead(head []byte, lim *Limits) (code int, framing bodyFraming, length
 			badLength = badLength || !ok
 			length = n
 		case equalFoldBytes(name, "Transfer-Encoding"):
-			te = true
+			te, codingFields = true, codingFields+1
 			codings = append(append(codings, ','), value...)
 		}
 	}
 	switch {
 	case lim.tooManyFields(fields):
 		return http.StatusRequestHeaderFieldsTooLarge, 0, 0
-	case te && (string(version) == "HTTP/1.0" || lengths > 0 || !finalChunked(codings)), lengths > 1:
+	case te && (string(version) == "HTTP/1.0" || lengths > 0 || !finalChunked(codings)), lengths > 1, codingFields > 1:
 		// RFC 9112 6.1 and 6.3: with chunked not the final coding, the
 		// body's length cannot be known, and the server must answer 400.
 		return http.StatusBadRequest, 0, 0
