@@ -84,7 +84,7 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, rt *compiledRout
 		} else {
 			if out == nil {
 				ex, out, body = p.outbound(w, r)
-				if body != nil && r.ContentLength < 0 {
+				if body != nil && r.ContentLength < 0 && r.ProtoMajor == 1 {
 					if err := body.prebuffer(); err != nil {
 						c.inFlight.Add(-1)
 						ex.end()

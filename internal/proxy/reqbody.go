@@ -32,12 +32,14 @@ type guardBody struct {
 	complete bool   // the whole body is in pre
 }
 
-// maxBufferedBody is how much of a body of unknown length (chunked) the
-// net/http path reads before it contacts the upstream, as nginx buffers a
-// request body: a body that ends within it is checked whole — an invalid
-// chunk, a reset, a stall or one over MaxBodyBytes is refused with nothing
-// sent upstream — and goes upstream with its length. A longer one is
-// streamed, and an error found in it aborts the upstream exchange.
+// maxBufferedBody is how much of an HTTP/1.1 chunked body the net/http
+// path reads before it contacts the upstream, as nginx buffers a request
+// body: a body that ends within it is checked whole — an invalid chunk, a
+// reset, a stall or one over MaxBodyBytes is refused with nothing sent
+// upstream — and goes upstream with its length. A longer one is streamed,
+// and an error found in it aborts the upstream exchange. HTTP/2 bodies are
+// always streamed: framed by the protocol, they cannot be invalid chunks,
+// and a gRPC stream waits for answers before it sends more.
 const maxBufferedBody = 64 << 10
 
 // prebuffer reads up to maxBufferedBody of the body into pre; the error is
