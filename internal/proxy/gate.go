@@ -171,7 +171,7 @@ func (g *gateConn) refused() (int, error) {
 	if g.idle.Load() {
 		if !g.answered {
 			g.answered = true
-			_, _ = g.Conn.Write(appendRefusal(nil, g.refusal))
+			_, _ = g.Write(appendRefusal(nil, g.refusal))
 			linger(g.Conn)
 		}
 		return 0, io.EOF

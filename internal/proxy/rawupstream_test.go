@@ -35,15 +35,6 @@ type rawReq struct {
 	body   string
 }
 
-func (r rawReq) field(name string) (string, bool) {
-	for _, f := range r.fields {
-		if k, v, ok := strings.Cut(f, ":"); ok && strings.EqualFold(k, name) {
-			return strings.TrimSpace(v), true
-		}
-	}
-	return "", false
-}
-
 func newRawUpstream(t testing.TB, respond func(w io.Writer, r rawReq, n int) bool) *rawUpstream {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

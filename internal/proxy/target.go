@@ -137,7 +137,3 @@ func singleJoiningSlash(a, b string) string {
 	}
 	return a + b
 }
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}

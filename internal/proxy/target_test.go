@@ -72,14 +72,14 @@ func TestTargetForwardedAsSent(t *testing.T) {
 				fe := path.serve(t, newTestProxy(t, up.URL(), "", 0))
 				res, _ := roundTripRaw(t, fe.Addr, path.request(tc.target))
 				if tc.badPath && path.netHTTP {
-					if res.StatusCode != http.StatusBadRequest || len(up.requests()) != 0 {
-						t.Errorf("answered %d, upstream read %d; want net/http's 400", res.StatusCode, len(up.requests()))
+					if res.code != http.StatusBadRequest || len(up.requests()) != 0 {
+						t.Errorf("answered %d, upstream read %d; want net/http's 400", res.code, len(up.requests()))
 					}
 					return
 				}
 				reqs := up.requests()
-				if res.StatusCode != 200 || len(reqs) != 1 {
-					t.Fatalf("answered %d, upstream read %d requests", res.StatusCode, len(reqs))
+				if res.code != 200 || len(reqs) != 1 {
+					t.Fatalf("answered %d, upstream read %d requests", res.code, len(reqs))
 				}
 				if reqs[0].target != tc.target {
 					t.Errorf("upstream got  %q\nclient sent %q", reqs[0].target, tc.target)
@@ -97,8 +97,8 @@ func TestTargetJoinedWithUpstreamBase(t *testing.T) {
 			up := newRawUpstream(t, nil)
 			fe := path.serve(t, newTestProxy(t, up.URL()+"/api%2Fv1/?tenant=a;b", "", 0))
 			const sent = "/x%2F;y?q=%zz;r"
-			if res, _ := roundTripRaw(t, fe.Addr, path.request(sent)); res.StatusCode != 200 {
-				t.Fatalf("answered %d", res.StatusCode)
+			if res, _ := roundTripRaw(t, fe.Addr, path.request(sent)); res.code != 200 {
+				t.Fatalf("answered %d", res.code)
 			}
 			if got, want := up.requests()[0].target, "/api%2Fv1/x%2F;y?tenant=a;b&q=%zz;r"; got != want {
 				t.Errorf("upstream got %q, want %q", got, want)

@@ -114,6 +114,7 @@ func parseResponses(b []byte, methods, send []string) []string {
 			return append(out, fmt.Sprintf("unreadable (%v): %.60q", err, rest))
 		}
 		body, berr := io.ReadAll(res.Body)
+		_ = res.Body.Close()
 		line := fmt.Sprintf("%d", res.StatusCode)
 		if res.Header.Get("X-Up") != "" || res.Header.Get("X-Evil") != "" {
 			var fields []string

@@ -65,10 +65,11 @@ func startSluice(t *testing.T, name, proxy, spec string) *sluiceRun {
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(os.Interrupt)
 		select {
-		case <-done:
+		case err := <-done:
+			t.Logf("sluice run ended: %v", err)
 		case <-time.After(15 * time.Second):
 			_ = cmd.Process.Kill()
-			<-done
+			t.Logf("sluice run killed: %v", <-done)
 		}
 	})
 	deadline := time.Now().Add(60 * time.Second)

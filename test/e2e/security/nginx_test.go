@@ -90,10 +90,11 @@ func startNginx(t *testing.T, upstream string) string {
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(os.Interrupt) // nginx's fast shutdown (SIGINT); its worker follows
 		select {
-		case <-done:
+		case err := <-done:
+			t.Logf("nginx ended: %v", err)
 		case <-time.After(10 * time.Second):
 			_ = cmd.Process.Kill()
-			<-done
+			t.Logf("nginx killed: %v", <-done)
 		}
 	})
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
