@@ -32,7 +32,7 @@ var knownDifferences = map[string]string{
 	"smuggling: bare LF line ends":              "400: lines end with CRLF; RFC 9112 2.2 lets a recipient accept a bare LF, and parsers that differ on it can be desynchronised; nginx accepts it",
 	"smuggling: a bare LF after a chunk size":   "400: a chunk line ends with CRLF (RFC 9112 7.1, erratum 7633; net/http refuses it too); nginx accepts it",
 	"smuggling: a request in a chunk extension": "400: the trailer section holds field lines only (RFC 9112 7.1.2); nginx ignores what is not one",
-	"smuggling: an invalid chunk after 100 KiB": "400 for both, but Sluice reads 64 KiB of a body before contacting the upstream and streams the rest, so the upstream got a head and a part before the exchange was aborted; nginx buffers the whole body (to disk)",
+	"smuggling: an invalid chunk after 100 KiB": "400 for both, but Sluice reads 64 KiB of a body before contacting the upstream and streams the rest, so the upstream may get a head and a part (never a whole request) before the exchange is aborted; nginx buffers the whole body (to disk)",
 	"head: 1 MiB of fields":                     "431, the status RFC 6585 5 defines for header fields too large; nginx 400",
 	"head: 10,000 fields":                       "431 (RFC 6585 5); nginx 400",
 	"head: a 9 KiB field":                       "forwarded: Sluice bounds the whole head (maxHeaderBytes, 32 KiB), not each line; nginx refuses a line over 8 KiB",
@@ -50,4 +50,12 @@ var knownDifferences = map[string]string{
 	"upstream: an invalid status line":          "502 after a retry: a status code is 3 digits (RFC 9112 4); nginx relays the line",
 	"upstream: a field with a bare CR":          "502 for both; Sluice retries the idempotent request once on the other version first (RFC 9110 9.2.2)",
 	"upstream: a 16 KiB response field":         "forwarded: response heads are the service's and bounded by net/http's limit, not nginx's 4 KiB proxy_buffer_size (nginx 502)",
+}
+
+// timingDependent are known differences that show only on some runs: the
+// test does not fail when they match nginx.
+var timingDependent = map[string]bool{
+	// Whether the head and part of the body reach the upstream before the
+	// transport finds the invalid chunk depends on how fast each side is.
+	"smuggling: an invalid chunk after 100 KiB": true,
 }
