@@ -16,6 +16,11 @@ eval "$tools_env"
 echo "== chromium for the dashboard browser test (Debian packages, once)"
 ./test/e2e/dashboard/install-chromium.sh
 
+echo "== nginx for the proxy's differential test (Debian package, once)"
+./test/e2e/security/install-nginx.sh
+export PATH="$PATH:/usr/sbin"
+export SLUICE_REQUIRE_NGINX=1 # the differential test fails rather than skips without it
+
 echo "== lint"
 ./hack/lint.sh
 

@@ -72,6 +72,17 @@ func TestDecodeRelease(t *testing.T) {
 				"spec.zzz: unknown field",
 			},
 		},
+		"proxy limits": {
+			tc: header + "spec: {traffic: {proxy: {listen: 127.0.0.1:8080, limits: {maxBodyBytes: 1048576, bodyTimeout: 30s}}}}",
+		},
+		"proxy limits, misspelt and mistyped": {
+			tc: header + "spec: {traffic: {proxy: {listen: 127.0.0.1:8080, limits: {maxBodyByte: 1, bodyTimeout: 30, maxHeaderFields: many}}}}",
+			want: []string{
+				"spec.traffic.proxy.limits.maxHeaderFields: must be an integer",
+				"spec.traffic.proxy.limits.bodyTimeout: must be a duration such as 30s, 1m or 1h30m",
+				"spec.traffic.proxy.limits.maxBodyByte: unknown field",
+			},
+		},
 		"case matters": {
 			tc:   header + "spec: {Strategy: {}}",
 			want: []string{"spec.Strategy: unknown field"},

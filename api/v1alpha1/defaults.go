@@ -21,6 +21,16 @@ const (
 	DefaultCanaryVersion  = "canary"
 	DefaultWebhookTimeout = 10 * time.Second
 	DefaultAlertTimeout   = 10 * time.Second
+
+	// The proxy's limits (spec.traffic.proxy.limits), the same as
+	// internal/proxy's defaults (a test in internal/local keeps them so).
+	DefaultProxyMaxURIBytes     = 8 << 10
+	DefaultProxyMaxHeaderBytes  = 32 << 10
+	DefaultProxyMaxHeaderFields = 100
+	DefaultProxyMaxBodyBytes    = 0 // no limit
+	DefaultProxyHeaderTimeout   = 10 * time.Second
+	DefaultProxyBodyTimeout     = 60 * time.Second
+	DefaultProxyIdleTimeout     = 2 * time.Minute
 )
 
 // Default fills the optional fields left empty, so that what the engine,
@@ -44,6 +54,12 @@ func (r *Release) Default() {
 	}
 	if t := s.Workload.Target; t != nil && t.TargetPort == 0 && t.Port >= 1 && t.Port <= 65535 {
 		t.TargetPort = t.Port
+	}
+	if p := s.Traffic.Proxy; p != nil {
+		if p.Limits == nil {
+			p.Limits = &ProxyLimits{}
+		}
+		defaultProxyLimits(p.Limits)
 	}
 
 	st := &s.Strategy
@@ -102,3 +118,29 @@ func defaultLocalVersion(v *LocalVersion, version string) {
 		v.StartTimeout = &metav1.Duration{Duration: DefaultStartTimeout}
 	}
 }
+
+func defaultProxyLimits(l *ProxyLimits) {
+	if l.MaxURIBytes == nil {
+		l.MaxURIBytes = ptrTo[int32](DefaultProxyMaxURIBytes)
+	}
+	if l.MaxHeaderBytes == nil {
+		l.MaxHeaderBytes = ptrTo[int32](DefaultProxyMaxHeaderBytes)
+	}
+	if l.MaxHeaderFields == nil {
+		l.MaxHeaderFields = ptrTo[int32](DefaultProxyMaxHeaderFields)
+	}
+	if l.MaxBodyBytes == nil {
+		l.MaxBodyBytes = ptrTo[int64](DefaultProxyMaxBodyBytes)
+	}
+	if l.HeaderTimeout == nil {
+		l.HeaderTimeout = &metav1.Duration{Duration: DefaultProxyHeaderTimeout}
+	}
+	if l.BodyTimeout == nil {
+		l.BodyTimeout = &metav1.Duration{Duration: DefaultProxyBodyTimeout}
+	}
+	if l.IdleTimeout == nil {
+		l.IdleTimeout = &metav1.Duration{Duration: DefaultProxyIdleTimeout}
+	}
+}
+
+func ptrTo[T any](v T) *T { return &v }

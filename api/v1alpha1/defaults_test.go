@@ -52,6 +52,26 @@ func TestDefault(t *testing.T) {
 				r.Spec.Strategy.Steps[1].Analysis.Passes = 1
 			},
 		},
+		"proxy limits: every one filled in": {
+			tc: func(r *Release) { r.Spec.Traffic.Proxy.Limits = nil },
+			want: func(r *Release) {
+				r.Spec.Traffic.Proxy.Limits = &ProxyLimits{
+					MaxURIBytes: ptr[int32](8192), MaxHeaderBytes: ptr[int32](32768), MaxHeaderFields: ptr[int32](100),
+					MaxBodyBytes: ptr[int64](0), HeaderTimeout: dur(10 * time.Second), BodyTimeout: dur(time.Minute),
+					IdleTimeout: dur(2 * time.Minute),
+				}
+			},
+		},
+		"proxy limits given are kept, the others filled in": {
+			tc: func(r *Release) {
+				r.Spec.Traffic.Proxy.Limits = &ProxyLimits{MaxBodyBytes: ptr[int64](1 << 20), BodyTimeout: dur(5 * time.Second)}
+			},
+			want: func(r *Release) {
+				l := r.Spec.Traffic.Proxy.Limits
+				l.MaxURIBytes, l.MaxHeaderBytes, l.MaxHeaderFields = ptr[int32](8192), ptr[int32](32768), ptr[int32](100)
+				l.HeaderTimeout, l.IdleTimeout = dur(10*time.Second), dur(2*time.Minute)
+			},
+		},
 		"maxWeight for stepWeight": {
 			tc:   func(r *Release) { r.Spec.Strategy = Strategy{StepWeight: 10} },
 			want: func(r *Release) { r.Spec.Strategy.MaxWeight = 50 },
@@ -148,6 +168,33 @@ func fillPlain(r *Release) {
 	}
 	if t := r.Spec.Workload.Target; t != nil && t.TargetPort == 0 && t.Port > 0 && t.Port < 65536 {
 		t.TargetPort = t.Port
+	}
+	if p := r.Spec.Traffic.Proxy; p != nil {
+		if p.Limits == nil {
+			p.Limits = &ProxyLimits{}
+		}
+		l := p.Limits
+		if l.MaxURIBytes == nil {
+			l.MaxURIBytes = ptr[int32](8192)
+		}
+		if l.MaxHeaderBytes == nil {
+			l.MaxHeaderBytes = ptr[int32](32768)
+		}
+		if l.MaxHeaderFields == nil {
+			l.MaxHeaderFields = ptr[int32](100)
+		}
+		if l.MaxBodyBytes == nil {
+			l.MaxBodyBytes = ptr[int64](0)
+		}
+		if l.HeaderTimeout == nil {
+			l.HeaderTimeout = dur(10 * time.Second)
+		}
+		if l.BodyTimeout == nil {
+			l.BodyTimeout = dur(time.Minute)
+		}
+		if l.IdleTimeout == nil {
+			l.IdleTimeout = dur(2 * time.Minute)
+		}
 	}
 	for i := range r.Spec.Webhooks {
 		if r.Spec.Webhooks[i].Timeout == nil {

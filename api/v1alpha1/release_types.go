@@ -160,6 +160,63 @@ type TrafficSpec struct {
 type ProxyTraffic struct {
 	// Listen is the address users send traffic to, such as 127.0.0.1:8080.
 	Listen string `json:"listen"`
+	// Limits bound what one client may send the proxy and how slowly. Each
+	// has an nginx-like default, filled in when the release is read.
+	// +optional
+	Limits *ProxyLimits `json:"limits,omitempty"`
+}
+
+// ProxyLimits bound what one client may make the proxy hold or forward,
+// so that a slow or malformed client cannot hold connections and memory
+// at will or pass an oversized request upstream. A request over a limit
+// is answered by the proxy (the status is given for each) and counted as
+// the client's error, never against stable or canary.
+type ProxyLimits struct {
+	// MaxURIBytes bounds the request target; a longer one is answered
+	// 414 URI Too Long (default 8192, as nginx).
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1048576
+	MaxURIBytes *int32 `json:"maxURIBytes,omitempty"`
+	// MaxHeaderBytes bounds the request line and header fields together;
+	// a larger head is answered 431 Request Header Fields Too Large
+	// (default 32768, nginx's four 8 KiB buffers).
+	// +optional
+	// +kubebuilder:validation:Minimum=1024
+	// +kubebuilder:validation:Maximum=1048576
+	MaxHeaderBytes *int32 `json:"maxHeaderBytes,omitempty"`
+	// MaxHeaderFields bounds the number of header fields; more is
+	// answered 431 (default 100).
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=10000
+	MaxHeaderFields *int32 `json:"maxHeaderFields,omitempty"`
+	// MaxBodyBytes bounds a request body; a larger one is answered 413
+	// Content Too Large. 0, the default, means no limit: the proxy
+	// streams bodies and holds at most 16 KiB of one, so the bound that
+	// matters is the service's own.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	MaxBodyBytes *int64 `json:"maxBodyBytes,omitempty"`
+	// HeaderTimeout bounds the time a client takes to send a request head
+	// (default 10s); the connection is then closed.
+	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`
+	HeaderTimeout *metav1.Duration `json:"headerTimeout,omitempty"`
+	// BodyTimeout bounds the wait for the next bytes of a request body
+	// (default 60s, as nginx); the request is then answered 408 Request
+	// Timeout.
+	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`
+	BodyTimeout *metav1.Duration `json:"bodyTimeout,omitempty"`
+	// IdleTimeout is how long a keep-alive connection may wait for its
+	// next request (default 2m).
+	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`
+	IdleTimeout *metav1.Duration `json:"idleTimeout,omitempty"`
 }
 
 // MatchRule matches a request when every condition in it holds.

@@ -23,6 +23,9 @@ func validateTraffic(t *TrafficSpec, p *field.Path) field.ErrorList {
 		t.Proxy != nil, t.Istio != nil, t.GatewayAPI != nil))
 	if t.Proxy != nil {
 		errs = appendErr(errs, validateListen(p.Child(routerProxy, "listen"), t.Proxy.Listen))
+		if l := t.Proxy.Limits; l != nil {
+			errs = append(errs, validateProxyLimits(l, p.Child(routerProxy, "limits"))...)
+		}
 	}
 	if t.Istio != nil {
 		errs = append(errs, validateIstio(t.Istio, p.Child(routerIstio))...)
@@ -79,6 +82,29 @@ func validateListen(p *field.Path, listen string) *field.Error {
 		return field.Invalid(p, listen, fmt.Sprintf("port %q is not a number from 0 to 65535", port))
 	}
 	return nil
+}
+
+// validateProxyLimits mirrors the CRD's bounds: a limit can be raised or
+// lowered, never turned off, except the body size, where 0 is no limit.
+func validateProxyLimits(l *ProxyLimits, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if l.MaxURIBytes != nil {
+		errs = appendErr(errs, intRange(p.Child("maxURIBytes"), *l.MaxURIBytes, 1, 1<<20))
+	}
+	if l.MaxHeaderBytes != nil {
+		errs = appendErr(errs, intRange(p.Child("maxHeaderBytes"), *l.MaxHeaderBytes, 1<<10, 1<<20))
+	}
+	if l.MaxHeaderFields != nil {
+		errs = appendErr(errs, intRange(p.Child("maxHeaderFields"), *l.MaxHeaderFields, 1, 10000))
+	}
+	if l.MaxBodyBytes != nil && *l.MaxBodyBytes < 0 {
+		errs = append(errs, field.Invalid(p.Child("maxBodyBytes"), *l.MaxBodyBytes,
+			fmt.Sprintf("%d is below 0 (0 means no limit)", *l.MaxBodyBytes)))
+	}
+	errs = appendErr(errs, positiveDuration(p.Child("headerTimeout"), l.HeaderTimeout))
+	errs = appendErr(errs, positiveDuration(p.Child("bodyTimeout"), l.BodyTimeout))
+	errs = appendErr(errs, positiveDuration(p.Child("idleTimeout"), l.IdleTimeout))
+	return errs
 }
 
 func validateIstio(t *IstioTraffic, p *field.Path) field.ErrorList {

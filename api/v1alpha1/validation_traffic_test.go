@@ -2,6 +2,7 @@ package v1alpha1
 
 import (
 	"testing"
+	"time"
 )
 
 func TestValidateTraffic(t *testing.T) {
@@ -40,6 +41,31 @@ func TestValidateTraffic(t *testing.T) {
 				r.Spec.Traffic.GatewayAPI = gateway()
 			},
 			want: []string{"spec.traffic.gatewayAPI: the gatewayAPI router only works with spec.workload.deployments or spec.workload.target"},
+		},
+		"proxy limits within bounds": {
+			tc: func(r *Release) {
+				r.Spec.Traffic.Proxy.Limits = &ProxyLimits{
+					MaxURIBytes: ptr[int32](1), MaxHeaderBytes: ptr[int32](1 << 20), MaxHeaderFields: ptr[int32](10000),
+					MaxBodyBytes: ptr[int64](0), HeaderTimeout: dur(time.Second), BodyTimeout: dur(time.Hour), IdleTimeout: dur(time.Millisecond),
+				}
+			},
+		},
+		"proxy limits out of bounds": {
+			tc: func(r *Release) {
+				r.Spec.Traffic.Proxy.Limits = &ProxyLimits{
+					MaxURIBytes: ptr[int32](0), MaxHeaderBytes: ptr[int32](512), MaxHeaderFields: ptr[int32](20000),
+					MaxBodyBytes: ptr[int64](-1), HeaderTimeout: dur(0), BodyTimeout: dur(-time.Second), IdleTimeout: dur(0),
+				}
+			},
+			want: []string{
+				"spec.traffic.proxy.limits.maxURIBytes: 0 is below 1",
+				"spec.traffic.proxy.limits.maxHeaderBytes: 512 is below 1024",
+				"spec.traffic.proxy.limits.maxHeaderFields: 20000 is above 10000",
+				"spec.traffic.proxy.limits.maxBodyBytes: -1 is below 0 (0 means no limit)",
+				"spec.traffic.proxy.limits.headerTimeout: 0s is not a positive duration",
+				"spec.traffic.proxy.limits.bodyTimeout: -1s is not a positive duration",
+				"spec.traffic.proxy.limits.idleTimeout: 0s is not a positive duration",
+			},
 		},
 		"proxy with deployments": {
 			base: validIstioRelease,

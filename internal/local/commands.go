@@ -2,6 +2,7 @@ package local
 
 import (
 	"fmt"
+	"reflect"
 
 	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/engine"
@@ -115,6 +116,9 @@ func (r *Runner) applySpec(next *v1alpha1.Release) (string, error) {
 	case next.Spec.Traffic.Proxy.Listen != cur.Spec.Traffic.Proxy.Listen:
 		r.mu.Unlock()
 		return "", fmt.Errorf("spec.traffic.proxy.listen: the running proxy listens on %s; stop the runner to move it", cur.Spec.Traffic.Proxy.Listen)
+	case !reflect.DeepEqual(next.Spec.Traffic.Proxy.Limits, cur.Spec.Traffic.Proxy.Limits):
+		r.mu.Unlock()
+		return "", fmt.Errorf("spec.traffic.proxy.limits: the running proxy keeps the limits it started with; stop the runner to change them")
 	}
 	changed := !specEqual(next.Spec, cur.Spec)
 	paused := cur.Spec.Paused || next.Spec.Paused

@@ -175,7 +175,7 @@ func (r *Runner) Run(ctx context.Context) error {
 			log.Warn("stopping versions", "err", err)
 		}
 	}()
-	r.proxy = proxy.New(proxy.Options{Release: r.rel.Name, Logger: log})
+	r.proxy = proxy.New(proxy.Options{Release: r.rel.Name, Logger: log, Limits: proxyLimits(r.rel.Spec.Traffic.Proxy)})
 	r.metrics = proxysource.New(r.proxy, proxysource.Options{})
 	if err := r.registry.Register(r.proxy.Collector()); err != nil {
 		return fmt.Errorf("proxy metrics: %w", err)

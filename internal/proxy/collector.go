@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -15,6 +16,7 @@ type collector struct {
 	duration *prometheus.Desc
 	inFlight *prometheus.Desc
 	weight   *prometheus.Desc
+	refused  *prometheus.Desc
 }
 
 var _ prometheus.Collector = (*collector)(nil)
@@ -38,6 +40,9 @@ func newCollector(p *Proxy) *collector {
 		weight: prometheus.NewDesc("sluice_proxy_canary_weight",
 			"Percent of unmatched requests the proxy sends to the canary.",
 			nil, release),
+		refused: prometheus.NewDesc("sluice_proxy_client_errors_total",
+			"Requests the proxy answered itself for the client's fault (malformed, over a limit, too slow), by status. They are in no version's series.",
+			[]string{"code"}, release),
 	}
 }
 
@@ -46,6 +51,7 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.duration
 	ch <- c.inFlight
 	ch <- c.weight
+	ch <- c.refused
 }
 
 func (c *collector) Collect(ch chan<- prometheus.Metric) {
@@ -68,6 +74,10 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.inFlight, prometheus.GaugeValue, float64(cnt.inFlight.Load()), name)
 	}
 	ch <- prometheus.MustNewConstMetric(c.weight, prometheus.GaugeValue, float64(c.p.Route().CanaryWeight))
+	for i, code := range clientErrorCodes {
+		n := c.p.clientErrs.n[i].Load()
+		ch <- prometheus.MustNewConstMetric(c.refused, prometheus.CounterValue, float64(n), strconv.Itoa(code))
+	}
 }
 
 func newMetricsHandler(c prometheus.Collector) http.Handler {

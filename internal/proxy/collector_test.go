@@ -25,6 +25,9 @@ func TestMetricsExposition(t *testing.T) {
 	for range 50 {
 		get(t, c, newReq(t, fe.URL))
 	}
+	for range 3 {
+		roundTripRaw(t, fe.Addr, "CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\n\r\n")
+	}
 	stats := p.Stats()
 
 	rec := httptest.NewRecorder()
@@ -54,6 +57,8 @@ func TestMetricsExposition(t *testing.T) {
 		"canary count": {got: float64(find(t, fams, "sluice_proxy_request_duration_seconds", map[string]string{"version": "canary"}).GetHistogram().GetSampleCount()), want: float64(stats.Canary.Requests)},
 		"weight":       {got: find(t, fams, "sluice_proxy_canary_weight", map[string]string{"release": "checkout"}).GetGauge().GetValue(), want: 40},
 		"in flight":    {got: find(t, fams, "sluice_proxy_requests_in_flight", map[string]string{"version": "stable"}).GetGauge().GetValue(), want: 0},
+		"refused 405":  {got: find(t, fams, "sluice_proxy_client_errors_total", map[string]string{"code": "405"}).GetCounter().GetValue(), want: 3},
+		"refused 400":  {got: find(t, fams, "sluice_proxy_client_errors_total", map[string]string{"code": "400"}).GetCounter().GetValue(), want: 0},
 	}
 	for name, tc := range tests {
 		if tc.got != tc.want {

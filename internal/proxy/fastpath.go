@@ -113,8 +113,8 @@ func readFinalResponse(br *bufio.Reader, r *http.Request, w http.ResponseWriter)
 	}
 }
 
-// writeRequest writes r for the upstream t: request line with t's base path
-// and query joined to r's, Host t, the client's end-to-end headers, and
+// writeRequest writes r for the upstream t: request line with r's target
+// as sent, joined to t's base path and query (target.go), Host t, the client's end-to-end headers, and
 // X-Forwarded-For/-Host/-Proto. It writes the same header set as
 // outboundHeader builds for the transport path, without building it. The
 // server has already rejected header names and values that are invalid.
@@ -122,7 +122,7 @@ func writeRequest(bw *bufio.Writer, r *http.Request, t *target, trustXFF bool) {
 	w := wire{bw}
 	w.str(r.Method)
 	w.byte(' ')
-	writeRequestTarget(w, r, t)
+	writeTarget(w, requestTarget(r), t)
 	w.str(" HTTP/1.1\r\nHost: ")
 	w.str(t.host)
 	w.str("\r\n")
@@ -190,41 +190,13 @@ func (w wire) header(k, v string) {
 	w.str("\r\n")
 }
 
-// writeRequestTarget writes the origin-form target: path and query, joined
-// with t's as outboundURL does.
-func writeRequestTarget(w wire, r *http.Request, t *target) {
-	u := r.URL
-	if t.hasPath {
-		u = t.outboundURL(r.URL)
-		w.str(u.RequestURI())
-		return
+// requestTarget is the target r was sent with, in origin form: its
+// RequestURI as received, which net/http's server keeps as sent.
+func requestTarget(r *http.Request) string {
+	if r.RequestURI == "" {
+		return r.URL.RequestURI()
 	}
-	writeOriginTarget(w, u.EscapedPath(), u.RawQuery, u.ForceQuery, t)
-}
-
-// writeOriginTarget writes an escaped path and raw query joined with t's
-// query, for a t without a base path.
-func writeOriginTarget(w wire, path, rawQuery string, forceQuery bool, t *target) {
-	if path == "" {
-		path = "/"
-	}
-	w.str(path)
-	q := cleanQuery(rawQuery)
-	switch {
-	case t.query != "" && q != "":
-		w.byte('?')
-		w.str(t.query)
-		w.byte('&')
-		w.str(q)
-	case t.query != "":
-		w.byte('?')
-		w.str(t.query)
-	case q != "":
-		w.byte('?')
-		w.str(q)
-	case forceQuery:
-		w.byte('?')
-	}
+	return originForm(r.RequestURI)
 }
 
 // connectionTokens returns the canonical names a Connection header lists.

@@ -40,7 +40,9 @@ func TestPathAndQueryJoinedWithUpstreamBase(t *testing.T) {
 		"base with slash":   {base: up.URL + "/api/", path: "/v1", want: "/api/v1"},
 		"base query":        {base: up.URL + "/?tenant=a", path: "/x?y=2", want: "/x?tenant=a&y=2"},
 		"escaped path":      {base: up.URL, path: "/a%2Fb/c", want: "/a%2Fb/c"},
-		"semicolon dropped": {base: up.URL, path: "/q?a=1;b=2", want: "/q"},
+		"semicolon kept":    {base: up.URL, path: "/q?a=1;b=2&c=%zz&d=a+b%20c", want: "/q?a=1;b=2&c=%zz&d=a+b%20c"},
+		"base and raw path": {base: up.URL + "/api/?t=1", path: "/%2F/a?q=;", want: "/api/%2F/a?t=1&q=;"},
+		"double slash":      {base: up.URL, path: "//a//b?x", want: "//a//b?x"},
 	}
 	for mname, m := range methods {
 		for name, tc := range tests {

@@ -2,14 +2,12 @@ package proxy
 
 import (
 	"errors"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptrace"
 	"net/textproto"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -62,21 +60,6 @@ func (ex *exchange) end() {
 	ex.mu.Unlock()
 }
 
-// guardBody lets the transport read the client's body but not close it (the
-// server does that), and remembers whether any of it was read, which makes
-// the request impossible to retry.
-type guardBody struct {
-	rc   io.ReadCloser
-	read atomic.Bool
-}
-
-func (b *guardBody) Read(p []byte) (int, error) {
-	b.read.Store(true)
-	return b.rc.Read(p) //nolint:wrapcheck // a transparent reader
-}
-
-func (b *guardBody) Close() error { return nil }
-
 // forward sends r to version v, retrying once on the other version when
 // that is safe, and writes the response.
 func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, rt *compiledRoute, v version) {
@@ -101,8 +84,24 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, rt *compiledRout
 		} else {
 			if out == nil {
 				ex, out, body = p.outbound(w, r)
+				if body != nil && r.ContentLength < 0 && r.ProtoMajor == 1 {
+					if err := body.prebuffer(); err != nil {
+						c.inFlight.Add(-1)
+						ex.end()
+						p.refuse(w, bodyErrorCode(err))
+						return
+					}
+					if body.complete { // checked whole: sent with its length
+						out.ContentLength, out.TransferEncoding = int64(len(body.pre)), nil
+					}
+				}
 			}
-			out.URL = t.outboundURL(r.URL)
+			if out.URL, err = t.outboundURL(requestTarget(r)); err != nil {
+				c.inFlight.Add(-1)
+				ex.end()
+				p.refuse(w, http.StatusBadRequest)
+				return
+			}
 			res, err = p.transport.RoundTrip(out) //nolint:bodyclose // respond closes it
 			if err == nil {
 				ex.end()
@@ -111,7 +110,16 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, rt *compiledRout
 			}
 		}
 		if err == nil {
-			p.respond(w, r, res, up, rt, v, start)
+			p.respond(w, r, res, up, body, rt, v, start)
+			return
+		}
+		if berr := body.clientErr(); berr != nil {
+			// The client broke its body (or was too slow with it, or sent
+			// too much): the transport gave up on the upstream for the
+			// client's sake. Not the version's failure, and not counted.
+			c.inFlight.Add(-1)
+			ex.end()
+			p.refuse(w, bodyErrorCode(berr))
 			return
 		}
 		code := p.errorCode(r, err)
@@ -152,7 +160,7 @@ func (p *Proxy) outbound(w http.ResponseWriter, r *http.Request) (*exchange, *ht
 	if r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody {
 		out.Body = nil // lets the transport retry on a stale connection
 	} else {
-		body = &guardBody{rc: r.Body}
+		body = newGuardBody(w, r, &p.opts.Limits)
 		out.Body = body
 	}
 	return ex, out, body
@@ -207,7 +215,7 @@ func replayable(method string, has func(name string) bool) bool {
 // is the fast path's connection, nil for the transport's: it goes back to
 // its pool when the body was read to its end and the upstream keeps it
 // open, and is closed otherwise.
-func (p *Proxy) respond(w http.ResponseWriter, r *http.Request, res *http.Response, up *upConn, rt *compiledRoute, v version, start time.Time) {
+func (p *Proxy) respond(w http.ResponseWriter, r *http.Request, res *http.Response, up *upConn, body *guardBody, rt *compiledRoute, v version, start time.Time) {
 	c, t := p.stats[v], rt.target[v]
 	code := res.StatusCode
 	switch code {
@@ -244,6 +252,12 @@ func (p *Proxy) respond(w http.ResponseWriter, r *http.Request, res *http.Respon
 		}
 	}
 	switch {
+	case readErr != nil && body.clientErr() != nil:
+		// The client broke its body while the response came: the
+		// transport gave up on the upstream for the client's sake.
+		p.clientErrs.add(bodyErrorCode(body.clientErr()))
+		c.inFlight.Add(-1)
+		panic(http.ErrAbortHandler)
 	case readErr != nil && r.Context().Err() == nil:
 		// The upstream broke the response; the client must see it broken
 		// too, not as a complete short body. Abort the connection.

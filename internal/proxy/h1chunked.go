@@ -9,8 +9,11 @@ package proxy
 // those net/http would read as this request (FuzzH1Chunked checks it).
 //
 // Only the plainest form is read: hex sizes of at most maxChunkSizeDigits
-// digits, no chunk extensions, no trailer fields, CRLF line ends. Anything
-// else — or a body over maxH1Body — stays net/http's, as before.
+// digits, no chunk extensions, no trailer fields, CRLF line ends. A body
+// that is not chunked encoding at all (a size that is no number, bare CR
+// or LF, data not ended by CRLF) is refused with 400 before anything is
+// sent upstream, as nginx does; anything else — valid but not plain, or a
+// body over maxH1Body — stays net/http's, as before.
 
 // maxChunkSizeDigits bounds a chunk-size line; maxH1Body needs four.
 const maxChunkSizeDigits = 8
@@ -26,18 +29,22 @@ type chunkScan int
 const (
 	chunkMore     chunkScan = iota // valid so far; more bytes are needed
 	chunkComplete                  // a whole body, last chunk and all
-	chunkRefused                   // not one the own server reads: net/http's
+	chunkRefused                   // valid perhaps, but not plain: net/http's
+	chunkInvalid                   // not chunked encoding: refused with 400
 )
 
 // scanChunked reads a chunked body at the start of b. When complete, body
-// is its decoded length and wire the length of its encoding in b.
+// is its decoded length and wire the length of its encoding in b. A body
+// it finds invalid is one net/http fails to read too (FuzzH1Chunked): a
+// size line that does not start with a hex digit or has a bare CR or LF,
+// or chunk data not followed by CRLF.
 func scanChunked(b []byte) (st chunkScan, body, wire int) {
 	i := 0
 	for {
-		size, n, ok := chunkSize(b[i:])
+		size, n, st := chunkSize(b[i:])
 		switch {
-		case !ok:
-			return chunkRefused, 0, 0
+		case st != chunkMore:
+			return st, 0, 0
 		case n == 0:
 			return chunkMore, 0, 0
 		}
@@ -60,42 +67,51 @@ func scanChunked(b []byte) (st chunkScan, body, wire int) {
 		}
 		if len(b)-i < size+2 {
 			if len(b)-i > size && b[i+size] != '\r' {
-				return chunkRefused, 0, 0
+				return chunkInvalid, 0, 0
 			}
 			return chunkMore, 0, 0
 		}
 		if b[i+size] != '\r' || b[i+size+1] != '\n' {
-			return chunkRefused, 0, 0
+			return chunkInvalid, 0, 0
 		}
 		i += size + 2
 	}
 }
 
 // chunkSize reads a chunk-size line, "1*HEXDIG CRLF", at the start of b: n
-// is its length with the CRLF, 0 while it is incomplete; ok is false for
-// anything else.
-func chunkSize(b []byte) (size, n int, ok bool) {
+// is its length with the CRLF, 0 while it is incomplete (st chunkMore). A
+// size line with an extension or whitespace, or more digits than the own
+// server reads, is chunkRefused; one net/http cannot read (among them a
+// size of more than 16 digits), chunkInvalid.
+func chunkSize(b []byte) (size, n int, st chunkScan) {
 	for i, ch := range b {
-		switch {
-		case ch == '\r':
-			if i == 0 {
-				return 0, 0, false
-			}
-			if i+1 == len(b) {
-				return 0, 0, true
-			}
-			return size, i + 2, b[i+1] == '\n'
-		case i == maxChunkSizeDigits:
-			return 0, 0, false
-		}
 		d, isHex := hexDigit(ch)
-		if !isHex {
-			return 0, 0, false
+		switch {
+		case isHex && i == maxHexDigits:
+			return 0, 0, chunkInvalid // net/http: "http chunk length too large"
+		case isHex:
+			size = size<<4 | d
+			continue
+		case i == 0:
+			return 0, 0, chunkInvalid // no size: net/http cannot parse it
+		case ch == ';' || ch == ' ' || ch == '\t':
+			return 0, 0, chunkRefused // an extension, or whitespace before one
+		case ch != '\r':
+			return 0, 0, chunkInvalid // a bare LF, or a byte in the size
+		case i+1 == len(b):
+			return 0, 0, chunkMore
+		case b[i+1] != '\n':
+			return 0, 0, chunkInvalid // a bare CR
+		case i > maxChunkSizeDigits:
+			return 0, 0, chunkRefused // leading zeros, perhaps: net/http's
 		}
-		size = size<<4 | d
+		return size, i + 2, chunkMore
 	}
-	return 0, 0, true
+	return 0, 0, chunkMore
 }
+
+// maxHexDigits is the longest chunk size net/http reads.
+const maxHexDigits = 16
 
 func hexDigit(ch byte) (int, bool) {
 	switch {

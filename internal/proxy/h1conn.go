@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"net"
+	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 )
@@ -18,25 +20,28 @@ import (
 // word, and the server's sweeper closes it when the deadline of an idle or
 // header-reading phase has passed (server.go).
 type h1conn struct {
-	s       *Server
-	nc      net.Conn
-	io      rawIO  // reads and writes nc
-	ip      string // the client's address, for X-Forwarded-For
-	bufs    *connBufs
-	buf     []byte // read buffer; unread bytes are buf[r:w]
-	r, w    int
-	scanned int          // bytes of buf[r:w] already searched for the head's end
-	out     []byte       // response bytes not yet written
-	reqBuf  bytes.Buffer // the request for the upstream
-	state   atomic.Uint64
-	req     h1req
-	resp    upResp
-	watch   watch
-	handed  bool    // the connection went to net/http
-	big     *[]byte // a body buffer from bodyBufPool, while buf is it
-	bigNext bool    // the last request needed big: read the next into one
-	wire    int     // the body's length in buf, as sent (chunked: encoded)
-	loop    clientLoop
+	s        *Server
+	nc       net.Conn
+	io       rawIO  // reads and writes nc
+	ip       string // the client's address, for X-Forwarded-For
+	bufs     *connBufs
+	buf      []byte // read buffer; unread bytes are buf[r:w]
+	r, w     int
+	scanned  int          // bytes of buf[r:w] already searched for the head's end
+	out      []byte       // response bytes not yet written
+	reqBuf   bytes.Buffer // the request for the upstream
+	state    atomic.Uint64
+	req      h1req
+	resp     upResp
+	watch    watch
+	handed   bool    // the connection went to net/http
+	big      *[]byte // a body buffer from bodyBufPool, while buf is it
+	bigNext  bool    // the last request needed big: read the next into one
+	wire     int     // the body's length in buf, as sent (chunked: encoded)
+	loop     clientLoop
+	accepted int64 // when the connection was accepted, in the server's time
+	refusal  int   // the status a refused request is answered with
+	linger   bool  // a refusal was written: read what the client still sends before closing
 }
 
 // Phases of a connection, in the low bits of its state word; the high bits
@@ -48,6 +53,7 @@ const (
 	phaseActive               // serving a request: no deadline
 	phaseClosed               // closed by the server; the goroutine stops
 	phaseGone                 // handed off or finished
+	phaseBody                 // reading a request body: a timeout is answered 408
 	phaseBits   = 3
 )
 
@@ -55,8 +61,9 @@ func phaseOf(st uint64) uint64                   { return st & (1<<phaseBits - 1
 func deadlineOf(st uint64) int64                 { return int64(st >> phaseBits) }
 func packState(ph uint64, deadline int64) uint64 { return uint64(deadline)<<phaseBits | ph }
 
-// Read buffer sizes: a head must fit maxHeadBuffer, or net/http (whose
-// limit is 1 MiB) reads it.
+// Read buffer sizes: a head the own server serves fits maxHeadBuffer; a
+// larger one, up to Limits.MaxHeaderBytes, is read and screened, then
+// served by net/http.
 const (
 	inBufferSize  = 4 << 10
 	maxHeadBuffer = 16 << 10
@@ -88,7 +95,8 @@ func newH1Conn(s *Server, nc net.Conn) *h1conn {
 		c.ip = ip
 	}
 	c.watch.c = c
-	c.state.Store(packState(phaseNew, s.now()+int64(s.readHeaderTimeout)))
+	c.accepted = s.now()
+	c.state.Store(packState(phaseNew, s.deadline(s.readHeaderTimeout)))
 	return c
 }
 
@@ -115,6 +123,9 @@ func (c *h1conn) serve() {
 		c.watch.stop()
 		c.s.forget(c)
 		if !c.handed {
+			if c.linger {
+				linger(c.nc)
+			}
 			_ = c.nc.Close()
 		}
 		c.release()
@@ -148,21 +159,30 @@ const (
 	stepHandoff             // hand the connection to net/http
 )
 
-// next reads, routes and forwards one request.
+// next reads, screens, routes and forwards one request.
 func (c *h1conn) next() step {
 	p := c.s.p
 	n, err := c.readHead()
 	switch {
 	case errors.Is(err, errWait):
 		return stepWait
+	case errors.Is(err, errRefused):
+		return c.refuse(c.refusal)
 	case err != nil:
 		return stepEnd
 	}
+	// Every head is screened (h1screen.go); one the own parser reads has
+	// its framing checked there, and only the limits are left.
 	var rt *compiledRoute
-	if n > 0 && parseRequest(string(c.buf[c.r:c.r+n]), &c.req) {
+	if n <= maxHeadBuffer && parseRequest(string(c.buf[c.r:c.r+n]), &c.req) {
+		if code := c.req.checkParsed(&p.opts.Limits); code != 0 {
+			return c.refuse(code)
+		}
 		if rt = p.route.Load(); rt != nil && !rt.pooled {
 			rt = nil
 		}
+	} else if code, _, _ := screenHead(c.buf[c.r:c.r+n], &p.opts.Limits); code != 0 {
+		return c.refuse(code)
 	}
 	// A plain body (one Content-Length or plain chunks, at most maxH1Body)
 	// is read whole before the request is forwarded; anything odder is
@@ -174,6 +194,8 @@ func (c *h1conn) next() step {
 		switch {
 		case errors.Is(err, errWait):
 			return stepWait
+		case errors.Is(err, errRefused):
+			return c.refuse(c.refusal)
 		case err != nil:
 			return stepEnd
 		case !ours:
@@ -197,162 +219,13 @@ func (c *h1conn) next() step {
 		c.r, c.w = 0, 0
 		c.bigNext = n+c.wire > inBufferSize
 		c.putBig()
-		if !c.to(phaseIdle, c.s.now()+int64(c.s.idleTimeout)) {
+		if !c.to(phaseIdle, c.s.deadline(c.s.idleTimeout)) {
 			return stepEnd
 		}
-	} else if !c.to(phaseHead, c.s.now()+int64(c.s.readHeaderTimeout)) {
+	} else if !c.to(phaseHead, c.s.deadline(c.s.readHeaderTimeout)) {
 		return stepEnd
 	}
 	return stepNext
-}
-
-// readHead returns the length of the request head at buf[r:], reading
-// until it is complete. 0 means it is net/http's to read: longer than
-// maxHeadBuffer, or with a line not ended by CRLF.
-func (c *h1conn) readHead() (int, error) {
-	c.scanned = 0
-	for {
-		switch n := headEnd(c.buf[c.r:c.w], &c.scanned); {
-		case n > maxHeadBuffer:
-			return 0, nil // found in a lent body buffer, but over the limit
-		case n > 0:
-			return n, nil
-		case n < 0:
-			return 0, nil
-		}
-		if c.r < c.w && !c.startHead() {
-			return 0, net.ErrClosed
-		}
-		if c.w == len(c.buf) {
-			switch {
-			case c.r > 0:
-				c.w = copy(c.buf, c.buf[c.r:c.w])
-				c.r = 0
-			case len(c.buf) < maxHeadBuffer:
-				grown := make([]byte, 2*len(c.buf))
-				copy(grown, c.buf[:c.w])
-				c.buf = grown
-			default:
-				return 0, nil
-			}
-		}
-		if c.w == 0 && c.bigNext && c.big == nil {
-			// A client that sent one large body likely sends another:
-			// reading it into the small buffer first would cost a read.
-			c.borrowBig()
-		}
-		n, err := c.read(c.buf[c.w:])
-		c.w += n
-		if c.w == 0 {
-			c.putBig() // nothing came: wait with the small buffer only
-		}
-		if err != nil {
-			return 0, err
-		}
-	}
-}
-
-// readBody reads the body of the request whose head is buf[r:r+n] into
-// the buffer after it, and reports whether the own server forwards it:
-// false leaves it, and the bytes read, to net/http. Clients often send a
-// body in its own segment after the head; reading it keeps their
-// connection here. The body counts as part of the head for the timeout: it
-// must come within the read-header timeout, and the connection is not idle
-// while it is awaited (Shutdown waits for it).
-func (c *h1conn) readBody(n int) (bool, error) {
-	if !c.req.chunked {
-		c.wire = c.req.bodyLen
-		return true, c.readUntil(n + c.req.bodyLen)
-	}
-	for {
-		st, _, wire := scanChunked(c.buf[c.r+n : c.w])
-		switch st {
-		case chunkRefused:
-			return false, nil
-		case chunkComplete:
-			c.req.bodyLen, c.wire = decodeChunked(c.buf[c.r+n:c.r+n+wire]), wire
-			return true, nil
-		}
-		if c.w-c.r-n >= maxChunkedWire {
-			return false, nil // too much encoding for the buffer; net/http reads it
-		}
-		if err := c.readUntil(c.w - c.r + 1); err != nil {
-			return false, err
-		}
-	}
-}
-
-// readUntil reads until buf[r:] holds need bytes, which bodyBufSize must
-// bound, borrowing a large buffer when the connection's is too small.
-func (c *h1conn) readUntil(need int) error {
-	if c.w-c.r >= need {
-		return nil
-	}
-	if !c.startHead() {
-		return net.ErrClosed
-	}
-	if c.r+need > len(c.buf) {
-		if c.r > 0 {
-			c.w = copy(c.buf, c.buf[c.r:c.w])
-			c.r = 0
-		}
-		if need > len(c.buf) {
-			small := c.buf[:c.w]
-			c.borrowBig()
-			c.w = copy(c.buf, small)
-		}
-	}
-	for c.w-c.r < need {
-		m, err := c.read(c.buf[c.w:])
-		c.w += m
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// borrowBig makes buf a body buffer from the pool; what buf held is not
-// copied.
-func (c *h1conn) borrowBig() {
-	c.big = bodyBufPool.Get().(*[]byte)
-	c.buf = *c.big
-	c.s.bigLent.Add(1)
-}
-
-// returnBig gives a borrowed body buffer back; buf must not be used until
-// it is set again.
-func (c *h1conn) returnBig() {
-	if c.big != nil {
-		bodyBufPool.Put(c.big)
-		c.big = nil
-		c.s.bigLent.Add(-1)
-	}
-}
-
-// putBig goes back from a borrowed body buffer, which holds nothing
-// (r == w == 0), to the connection's own small one.
-func (c *h1conn) putBig() {
-	if c.big != nil {
-		c.returnBig()
-		c.buf = c.bufs.in
-	}
-}
-
-// startHead moves an idle or new connection to phaseHead: the head must
-// now arrive within the read-header timeout (for a new connection, counted
-// from when it was accepted, as net/http does).
-func (c *h1conn) startHead() bool {
-	st := c.state.Load()
-	switch phaseOf(st) {
-	case phaseHead:
-		return true
-	case phaseNew:
-		return c.state.CompareAndSwap(st, packState(phaseHead, deadlineOf(st)))
-	case phaseIdle:
-		return c.state.CompareAndSwap(st, packState(phaseHead, c.s.now()+int64(c.s.readHeaderTimeout)))
-	}
-	return false
 }
 
 // to moves the connection to phase ph with deadline d; false when the
@@ -386,7 +259,48 @@ func (c *h1conn) handoff() bool {
 		return false
 	}
 	c.s.handoffs.Add(1)
-	return c.s.handoff.deliver(&prefixConn{Conn: c.nc, prefix: bytes.Clone(c.buf[c.r:c.w])})
+	return c.s.handoff.deliver(newGateConn(c.s.p, c.nc, bytes.Clone(c.buf[c.r:c.w])))
+}
+
+// refuse answers a request the own server will not serve (see
+// h1screen.go) and ends the connection after it; the client gets the
+// answer, and the request is counted as the client's, in no version.
+func (c *h1conn) refuse(code int) step {
+	c.s.p.clientErrs.add(code)
+	if !c.to(phaseActive, 0) {
+		return stepEnd
+	}
+	c.out = appendRefusal(c.out[:0], code)
+	if c.flush() == nil {
+		c.linger = true
+	}
+	return stepEnd
+}
+
+// appendRefusal appends the proxy's own answer to a refused request: the
+// status, a one-line text body, and Connection: close.
+func appendRefusal(b []byte, code int) []byte {
+	body := refusalBody(code)
+	b = append(b, "HTTP/1.1 "...)
+	b = strconv.AppendInt(b, int64(code), 10)
+	b = append(b, ' ')
+	b = append(b, http.StatusText(code)...)
+	b = append(b, "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: "...)
+	b = strconv.AppendInt(b, int64(len(body)), 10)
+	b = append(b, "\r\n\r\n"...)
+	return append(b, body...)
+}
+
+// timeOutBody answers 408 on a connection whose request body did not come
+// in time, and ends it; called by the sweeper, while the connection's
+// goroutine waits for the body and writes nothing.
+func (c *h1conn) timeOutBody(st uint64) {
+	if !c.state.CompareAndSwap(st, packState(phaseClosed, 0)) {
+		return
+	}
+	c.s.p.clientErrs.add(http.StatusRequestTimeout)
+	c.io.tryWrite(appendRefusal(nil, http.StatusRequestTimeout))
+	c.io.shutdown()
 }
 
 // write sends out to the client and empties it.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -49,22 +48,16 @@ func (c *h1conn) forward(rt *compiledRoute, v version) bool {
 }
 
 // roundTrip writes the request to t on a pooled connection and reads the
-// final response head into c.resp, relaying 1xx responses. A reused
-// connection that the upstream closed while it was idle is replaced once,
-// as in fastRoundTrip.
+// final response head into c.resp, relaying 1xx responses. The pool never
+// lends a connection the upstream closed or wrote to while it was idle
+// (connPool.get), so a request that is not replayable is sent once; a
+// replayable one whose reused connection was closed in the moment after
+// is sent again once, as in fastRoundTrip.
 func (c *h1conn) roundTrip(t *target, start time.Time) (*upConn, error) {
 	for try := 0; ; try++ {
 		up, err := t.pool.get(context.Background())
 		if err != nil {
 			return nil, err //nolint:wrapcheck // the pool wraps it
-		}
-		if up.reused && !c.req.replayable && peerClosed(up.io.raw) {
-			// Sent once, a request that is not replayable is never sent
-			// again, so a connection the upstream closed while idle is
-			// dropped before, not found out after.
-			up.close()
-			try--
-			continue
 		}
 		c.reqBuf.Reset()
 		writeH1Request(&c.reqBuf, &c.req, t, c.ip, c.s.p.opts.TrustForwardedFor)
@@ -163,7 +156,7 @@ func (c *h1conn) appendFields(skipVersion bool) {
 				continue
 			}
 		}
-		if (u.hasConn && listedIn(u.fields, f.name)) || (skipVersion && strings.EqualFold(f.name, VersionHeader)) {
+		if (u.hasConn && !isFramingField(f.name) && listedIn(u.fields, f.name)) || (skipVersion && strings.EqualFold(f.name, VersionHeader)) {
 			continue
 		}
 		c.appendField(f.name, f.value)
@@ -223,15 +216,7 @@ func writeH1Request(bw wireWriter, r *h1req, t *target, ip string, trustXFF bool
 	w := wire{bw}
 	w.str(r.method)
 	w.byte(' ')
-	if t.hasPath {
-		u, err := url.ParseRequestURI(r.target)
-		if err != nil { // parseTarget accepts only targets this parses
-			u = &url.URL{Path: "/"}
-		}
-		w.str(t.outboundURL(u).RequestURI())
-	} else {
-		writeOriginTarget(w, r.path, r.query, r.forceQuery, t)
-	}
+	writeTarget(w, r.target, t)
 	w.str(" HTTP/1.1\r\nHost: ")
 	w.str(t.host)
 	w.str("\r\n")
@@ -243,7 +228,11 @@ func writeH1Request(bw wireWriter, r *h1req, t *target, ip string, trustXFF bool
 				trailers = hasTokenIn(f.value, "trailers")
 			}
 			continue
-		case isForwardedField(f.name), r.hasConn && listedIn(r.fields, f.name), strings.EqualFold(f.name, "Host"):
+		case isForwardedField(f.name), strings.EqualFold(f.name, "Host"):
+			continue
+		case r.hasConn && !isFramingField(f.name) && listedIn(r.fields, f.name):
+			// Listed in Connection: hop-by-hop. Never Content-Length, which
+			// frames the body written after this head.
 			continue
 		case len(f.name) == len("User-Agent") && strings.EqualFold(f.name, "User-Agent"):
 			// As http.Transport: the first value only, and none if empty.

@@ -210,9 +210,9 @@ func TestOwnServerShutdownAwaitsABody(t *testing.T) {
 	if _, err := io.WriteString(conn, "POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhe"); err != nil {
 		t.Fatal(err)
 	}
-	if !waitFor(3*time.Second, func() bool { return phaseOf(onlyConn(t, srv).state.Load()) == phaseHead }) {
-		t.Fatalf("phase %d with half a request read; want %d (reading a request), which Shutdown waits for",
-			phaseOf(onlyConn(t, srv).state.Load()), phaseHead)
+	if !waitFor(3*time.Second, func() bool { return phaseOf(onlyConn(t, srv).state.Load()) == phaseBody }) {
+		t.Fatalf("phase %d with half a request read; want %d (reading a request body), which Shutdown waits for",
+			phaseOf(onlyConn(t, srv).state.Load()), phaseBody)
 	}
 	shut := make(chan error, 1)
 	go func() {

@@ -7,14 +7,17 @@ import "strings"
 // or TRACE, or a POST, PUT, PATCH or DELETE whose body is framed by one
 // plain decimal Content-Length or by "Transfer-Encoding: chunked" alone,
 // with an origin-form target and plain, valid header fields — and is
-// stricter than net/http everywhere: anything else, odd or merely rare (a
-// body on GET, other transfer codings, both framings, Upgrade, Expect, a
-// duplicate Host or Content-Length, a signed or listed length, obs-fold,
-// bare LF, bytes outside visible ASCII, an absolute or asterisk target,
-// HTTP/2's preface), makes parseRequest return false, and the connection
-// is handed to net/http, which answers it or rejects it by its own rules.
-// So no request is ever read differently by the two servers (FuzzH1Request
-// checks it), and smuggling defences are net/http's.
+// stricter than net/http everywhere but in the target, which it takes as
+// any visible ASCII and forwards as sent (target.go), where net/http
+// refuses a path with an invalid '%' escape. Anything else, odd or merely
+// rare (a body on GET, other transfer codings, both framings, Upgrade,
+// Expect, a duplicate Host or Content-Length, a signed or listed length,
+// obs-fold, bare LF, bytes outside visible ASCII, an absolute or asterisk
+// target, HTTP/2's preface), makes parseRequest return false: the screen
+// (h1screen.go) refuses what nginx refuses, and the connection is handed
+// to net/http, which answers the rest or rejects it by its own rules. So
+// no request is ever read differently by the two servers (FuzzH1Request
+// checks it), and smuggling defences are the screen's, then net/http's.
 
 // h1req is one request as the hot path reads it. Its strings are slices of
 // head, which is the request's one allocation; fields is reused from one
@@ -61,10 +64,7 @@ func (r *h1req) headerValue(name string, i int) (string, bool) {
 // Byte classes of the grammars the parser checks.
 var (
 	tokenChars = byteSet("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-	// pathChars are those for which url.URL's EscapedPath returns the path
-	// exactly as sent ('%' is checked apart, with its two hex digits).
-	pathChars = byteSet("-._~!$&'()*+,;=:@/0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-	hostChars = byteSet("-._~!$&'()*+,;=:[]%0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+	hostChars  = byteSet("-._~!$&'()*+,;=:[]%0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 )
 
 func byteSet(s string) (set [256]bool) {
@@ -233,31 +233,19 @@ func parseRequestLine(line string, r *h1req) bool {
 	return parseTarget(target, r)
 }
 
-// parseTarget accepts an origin-form target whose path url.URL would
-// escape exactly as sent, and whose query is visible ASCII without '#'.
+// parseTarget accepts an origin-form target of visible ASCII, which is
+// forwarded byte for byte as sent (target.go): ';', '#', '%' escapes valid
+// or not. Its path and query are kept apart for logs.
 func parseTarget(target string, r *h1req) bool {
 	if target == "" || target[0] != '/' {
 		return false
 	}
+	for i := 0; i < len(target); i++ {
+		if c := target[i]; c <= ' ' || c >= 0x7f {
+			return false
+		}
+	}
 	path, query, hasQuery := strings.Cut(target, "?")
-	for i := 0; i < len(path); i++ {
-		c := path[i]
-		if c == '%' {
-			if i+2 >= len(path) || !isHex(path[i+1]) || !isHex(path[i+2]) {
-				return false
-			}
-			i += 2
-			continue
-		}
-		if !pathChars[c] {
-			return false
-		}
-	}
-	for i := 0; i < len(query); i++ {
-		if c := query[i]; c <= ' ' || c >= 0x7f || c == '#' {
-			return false
-		}
-	}
 	r.path, r.query, r.forceQuery = path, query, hasQuery && query == ""
 	return true
 }

@@ -69,6 +69,28 @@ func TestParseRequest(t *testing.T) {
 			head: "POST /p HTTP/1.1\r\nHost: h\r\n\r\n",
 			want: want{ok: true, method: "POST", path: "/p", minor: 1, host: "h", fields: 1},
 		},
+		// Targets are forwarded as sent (target.go), whatever net/url
+		// makes of them.
+		"fragment": {
+			head: "GET /a#b HTTP/1.1\r\nHost: h\r\n\r\n",
+			want: want{ok: true, method: "GET", path: "/a#b", minor: 1, host: "h", fields: 1, replay: true},
+		},
+		"fragment in query": {
+			head: "GET /a?b#c HTTP/1.1\r\nHost: h\r\n\r\n",
+			want: want{ok: true, method: "GET", path: "/a", query: "b#c", minor: 1, host: "h", fields: 1, replay: true},
+		},
+		"bad escape": {
+			head: "GET /a%zz?q=%% HTTP/1.1\r\nHost: h\r\n\r\n",
+			want: want{ok: true, method: "GET", path: "/a%zz", query: "q=%%", minor: 1, host: "h", fields: 1, replay: true},
+		},
+		"short escape": {
+			head: "GET /a%2 HTTP/1.1\r\nHost: h\r\n\r\n",
+			want: want{ok: true, method: "GET", path: "/a%2", minor: 1, host: "h", fields: 1, replay: true},
+		},
+		"brackets and quotes in path": {
+			head: "GET /[x]\"<y>\" HTTP/1.1\r\nHost: h\r\n\r\n",
+			want: want{ok: true, method: "GET", path: "/[x]\"<y>\"", minor: 1, host: "h", fields: 1, replay: true},
+		},
 		"PUT with an idempotency key": {
 			head: "PUT /p HTTP/1.1\r\nHost: h\r\nContent-Length: 007\r\nidempotency-key: k1\r\n\r\n",
 			want: want{ok: true, method: "PUT", path: "/p", minor: 1, host: "h", fields: 3, bodyLen: 7, replay: true},
@@ -92,12 +114,7 @@ func TestParseRequest(t *testing.T) {
 		"space in target":             {head: "GET /a b HTTP/1.1\r\nHost: h\r\n\r\n"},
 		"absolute target":             {head: "GET http://h/ HTTP/1.1\r\nHost: h\r\n\r\n"},
 		"asterisk":                    {head: "OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n"},
-		"fragment":                    {head: "GET /a#b HTTP/1.1\r\nHost: h\r\n\r\n"},
-		"fragment in query":           {head: "GET /a?b#c HTTP/1.1\r\nHost: h\r\n\r\n"},
-		"bad escape":                  {head: "GET /a%zz HTTP/1.1\r\nHost: h\r\n\r\n"},
-		"short escape":                {head: "GET /a%2 HTTP/1.1\r\nHost: h\r\n\r\n"},
 		"non-ASCII path":              {head: "GET /\xc3\xa9 HTTP/1.1\r\nHost: h\r\n\r\n"},
-		"brackets in path":            {head: "GET /[x] HTTP/1.1\r\nHost: h\r\n\r\n"},
 		"no Host in 1.1":              {head: "GET / HTTP/1.1\r\n\r\n"},
 		"two Hosts":                   {head: "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"},
 		"empty Host":                  {head: "GET / HTTP/1.1\r\nHost:\r\n\r\n"},

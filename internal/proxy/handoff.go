@@ -7,7 +7,8 @@ import (
 
 // The proxy's own server hands every connection it does not serve itself
 // to an http.Server, at a request boundary: handoffListener is that
-// server's listener, and prefixConn replays the bytes already read.
+// server's listener, and a gateConn (gate.go) replays the bytes already
+// read and screens every later head.
 
 // handoffListener is a net.Listener whose Accept returns the connections
 // handed to it.
@@ -56,29 +57,4 @@ func (l *handoffListener) deliver(c net.Conn) bool {
 	case <-l.done:
 		return false
 	}
-}
-
-// prefixConn is a connection whose first bytes were already read: Read
-// returns them before reading the connection.
-type prefixConn struct {
-	net.Conn
-	prefix []byte
-}
-
-func (c *prefixConn) Read(p []byte) (int, error) {
-	if len(c.prefix) > 0 {
-		n := copy(p, c.prefix)
-		c.prefix = c.prefix[n:]
-		return n, nil
-	}
-	return c.Conn.Read(p) //nolint:wrapcheck // a transparent connection
-}
-
-// CloseWrite lets net/http half-close the connection after an error
-// response, so the client reads it before the connection goes.
-func (c *prefixConn) CloseWrite() error {
-	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
-		return cw.CloseWrite() //nolint:wrapcheck // as Read
-	}
-	return nil
 }

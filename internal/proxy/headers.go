@@ -4,7 +4,6 @@ import (
 	"net"
 	"net/http"
 	"net/textproto"
-	"net/url"
 	"strings"
 )
 
@@ -83,15 +82,25 @@ func outboundHeader(r *http.Request, trustXFF bool) http.Header {
 }
 
 // dropConnectionTokens removes the headers a Connection header lists: the
-// sender declared them hop-by-hop.
+// sender declared them hop-by-hop. Content-Length is never removed: it
+// frames the message, and a body forwarded without it would be read by the
+// next hop as the start of another message (see isFramingField).
 func dropConnectionTokens(h http.Header, conn []string) {
 	for _, f := range conn {
 		for sf := range strings.SplitSeq(f, ",") {
-			if sf = textproto.TrimString(sf); sf != "" {
+			if sf = textproto.TrimString(sf); sf != "" && !isFramingField(sf) {
 				delete(h, textproto.CanonicalMIMEHeaderKey(sf))
 			}
 		}
 	}
+}
+
+// isFramingField reports whether a field, named in any case, delimits the
+// message: a Connection field listing it does not make it hop-by-hop
+// (RFC 9112 6: framing is the message's, and Transfer-Encoding, hop-by-hop
+// anyway, is always replaced by the proxy's own framing).
+func isFramingField(name string) bool {
+	return len(name) == len("Content-Length") && strings.EqualFold(name, "Content-Length")
 }
 
 // removeHopHeaders strips hop-by-hop headers from an upstream's response.
@@ -127,120 +136,4 @@ func upgradeType(h http.Header) string {
 		return v[0]
 	}
 	return ""
-}
-
-// target is an upstream URL split into what each request needs, so
-// building an outbound URL costs one allocation and no parsing.
-type target struct {
-	scheme, host    string
-	path, rawPath   string
-	query           string
-	hasPath         bool
-	user            *url.Userinfo
-	versionHeader   []string
-	versionHeaderOn bool
-	// pool holds the fast path's connections; nil for https upstreams,
-	// which always go through the transport.
-	pool *connPool
-}
-
-func (p *Proxy) newTarget(u *url.URL, v version, versionHeader bool) *target {
-	t := &target{
-		scheme: u.Scheme, host: u.Host, path: u.Path, rawPath: u.RawPath, query: u.RawQuery,
-		hasPath: u.Path != "" || u.RawPath != "", user: u.User,
-		versionHeader: []string{v.String()}, versionHeaderOn: versionHeader,
-	}
-	if u.Scheme == "http" {
-		port := u.Port()
-		if port == "" {
-			port = "80"
-		}
-		t.pool = p.pools.get(net.JoinHostPort(u.Hostname(), port), p.opts)
-	}
-	return t
-}
-
-// outboundURL joins the upstream's base path and query with the request's,
-// as httputil's SetURL does, and cleans the query the same way.
-func (t *target) outboundURL(in *url.URL) *url.URL {
-	out := &url.URL{Scheme: t.scheme, Host: t.host, User: t.user, Path: in.Path, RawPath: in.RawPath, ForceQuery: in.ForceQuery}
-	if t.hasPath {
-		out.Path, out.RawPath = joinURLPath(t, in)
-	}
-	q := cleanQuery(in.RawQuery)
-	switch {
-	case t.query == "":
-		out.RawQuery = q
-	case q == "":
-		out.RawQuery = t.query
-	default:
-		out.RawQuery = t.query + "&" + q
-	}
-	return out
-}
-
-func joinURLPath(t *target, b *url.URL) (path, rawpath string) {
-	if t.rawPath == "" && b.RawPath == "" {
-		return singleJoiningSlash(t.path, b.Path), ""
-	}
-	a := url.URL{Path: t.path, RawPath: t.rawPath}
-	apath, bpath := a.EscapedPath(), b.EscapedPath()
-	aslash, bslash := strings.HasSuffix(apath, "/"), strings.HasPrefix(bpath, "/")
-	switch {
-	case aslash && bslash:
-		return t.path + b.Path[1:], apath + bpath[1:]
-	case !aslash && !bslash:
-		return t.path + "/" + b.Path, apath + "/" + bpath
-	}
-	return t.path + b.Path, apath + bpath
-}
-
-func singleJoiningSlash(a, b string) string {
-	aslash, bslash := strings.HasSuffix(a, "/"), strings.HasPrefix(b, "/")
-	switch {
-	case aslash && bslash:
-		return a + b[1:]
-	case !aslash && !bslash:
-		return a + "/" + b
-	}
-	return a + b
-}
-
-// maxQueryParams bounds the query parameters forwarded as they are; more
-// than this and the query is parsed and re-encoded, as by net/http.
-const maxQueryParams = 10000
-
-// cleanQuery re-encodes a query that Go's servers would parse differently
-// from other servers (semicolons, bad escapes, too many parameters), so the
-// proxy and the upstream cannot disagree about the parameters. Queries
-// without such oddities, nearly all, are returned as they are.
-func cleanQuery(s string) string {
-	reencode := func(s string) string {
-		v, _ := url.ParseQuery(s)
-		return v.Encode()
-	}
-	if s == "" {
-		return s
-	}
-	if strings.Count(s, "&")+1 > maxQueryParams {
-		return reencode(s)
-	}
-	for i := 0; i < len(s); {
-		switch s[i] {
-		case ';':
-			return reencode(s)
-		case '%':
-			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
-				return reencode(s)
-			}
-			i += 3
-		default:
-			i++
-		}
-	}
-	return s
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }

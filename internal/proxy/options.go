@@ -83,6 +83,10 @@ type Options struct {
 	// Now is the clock of ejections; nil means time.Now. Latencies are
 	// always measured with the monotonic clock.
 	Now func() time.Time
+
+	// Limits bound what a client may send and how slowly; see Limits for
+	// each one's default and the status it is answered with.
+	Limits Limits
 }
 
 func (o Options) withDefaults() Options {
@@ -108,6 +112,7 @@ func (o Options) withDefaults() Options {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	o.Limits = o.Limits.withDefaults()
 	return o
 }
 

@@ -15,16 +15,17 @@ import (
 // Shutdown waits for requests in flight; it is also an http.Handler, for
 // any http.Server. The zero value is not usable; call New.
 type Proxy struct {
-	opts      Options
-	log       *slog.Logger
-	transport *http.Transport
-	buffers   bufferPool
-	split     splitter
-	route     atomic.Pointer[compiledRoute]
-	routeMu   sync.Mutex // serialises SetRoute, so outlier resets match the route
-	stats     [numVersions]*counters
-	outliers  outliers
-	pools     pools
+	opts       Options
+	log        *slog.Logger
+	transport  *http.Transport
+	buffers    bufferPool
+	split      splitter
+	route      atomic.Pointer[compiledRoute]
+	routeMu    sync.Mutex // serialises SetRoute, so outlier resets match the route
+	stats      [numVersions]*counters
+	outliers   outliers
+	clientErrs clientErrors // requests refused for the client's fault, in no version's Stats
+	pools      pools
 
 	collector prometheus.Collector
 	metrics   http.Handler
@@ -85,6 +86,10 @@ func (p *Proxy) InFlight() (stableN, canaryN int64) {
 // ServeHTTP picks a version for the request, forwards it, and records the
 // outcome for that version.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if code := p.screenRequest(r); code != 0 {
+		p.refuse(w, code)
+		return
+	}
 	rt := p.route.Load()
 	if rt == nil {
 		http.Error(w, "sluice proxy: no route configured yet", http.StatusServiceUnavailable)

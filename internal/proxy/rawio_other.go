@@ -5,6 +5,7 @@ package proxy
 import (
 	"net"
 	"syscall"
+	"time"
 )
 
 // peerClosed cannot tell without a peek; the client's absence shows when
@@ -34,4 +35,13 @@ func (x *rawIO) Write(b []byte) (int, error) { return x.nc.Write(b) } //nolint:w
 func sendAndWait(up *upConn, b []byte) (waitErr, err error) {
 	_, err = up.io.Write(b)
 	return nil, err
+}
+
+// idleUnclean cannot tell without a peek; put checks what was buffered.
+func idleUnclean(syscall.RawConn) bool { return false }
+
+// tryWrite writes b, waiting at most a moment.
+func (x *rawIO) tryWrite(b []byte) {
+	_ = x.nc.SetWriteDeadline(time.Now().Add(10 * time.Millisecond))
+	_, _ = x.nc.Write(b)
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"syscall"
+	"time"
 	"unsafe"
 )
 
@@ -208,4 +209,37 @@ func rawSyscallIO(trap, fd uintptr, b []byte) (int, syscall.Errno) {
 		return 0, errno
 	}
 	return int(r), 0
+}
+
+// tryWrite writes b once without waiting, as much as the socket takes:
+// for a short answer written from another goroutine than the
+// connection's (the sweeper's 408), which must not block.
+func (x *rawIO) tryWrite(b []byte) {
+	if x.raw == nil {
+		_ = x.nc.SetWriteDeadline(time.Now().Add(10 * time.Millisecond))
+		_, _ = x.nc.Write(b)
+		return
+	}
+	_ = x.raw.Control(func(fd uintptr) {
+		_, _ = rawSyscallIO(syscall.SYS_WRITE, fd, b)
+	})
+}
+
+// idleUnclean reports whether an idle upstream connection behind raw has
+// anything to read — bytes it was never asked for, such as a second
+// response or a 408 sent before closing — or has been closed or reset. Such
+// a connection must never carry another request: its next response would
+// be read as that request's, and given to whichever client sent it.
+func idleUnclean(raw syscall.RawConn) bool {
+	if raw == nil {
+		return false
+	}
+	unclean := false
+	err := raw.Control(func(fd uintptr) {
+		var b [1]byte
+		_, _, errno := syscall.RawSyscall6(syscall.SYS_RECVFROM, fd, uintptr(unsafe.Pointer(&b[0])), 1,
+			syscall.MSG_PEEK|syscall.MSG_DONTWAIT, 0, 0)
+		unclean = errno != syscall.EAGAIN
+	})
+	return err != nil || unclean
 }

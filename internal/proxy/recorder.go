@@ -63,6 +63,9 @@ func (rec *recorder) Flush() { _ = rec.FlushError() }
 func (rec *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	conn, brw, err := http.NewResponseController(rec.ResponseWriter).Hijack()
 	if err == nil {
+		if g, ok := conn.(*gateConn); ok {
+			g.hijacked() // no HTTP/1.1 head follows: the gate lets all through
+		}
 		rec.hijacked = true
 		if rec.code == 0 {
 			rec.code = http.StatusSwitchingProtocols

@@ -126,10 +126,10 @@ func (p *Proxy) compile(r Route) (*compiledRoute, error) {
 	}
 	versionHeader := !p.opts.DisableVersionHeader
 	cr.target[stable] = p.newTarget(cr.spec.Stable, stable, versionHeader)
-	cr.upgrade[stable] = p.reverseProxy(stable, cr.spec.Stable)
+	cr.upgrade[stable] = p.reverseProxy(stable, cr.spec.Stable, cr.target[stable])
 	if cr.spec.Canary != nil {
 		cr.target[canary] = p.newTarget(cr.spec.Canary, canary, versionHeader)
-		cr.upgrade[canary] = p.reverseProxy(canary, cr.spec.Canary)
+		cr.upgrade[canary] = p.reverseProxy(canary, cr.spec.Canary, cr.target[canary])
 	}
 	cr.pooled = cr.target[stable].pool != nil && (cr.target[canary] == nil || cr.target[canary].pool != nil)
 	return cr, nil

@@ -12,9 +12,11 @@ import (
 	"time"
 )
 
-// Server timeouts of NewServer. Reading a request's headers is bounded so
-// idle or slow clients cannot hold connections forever; reading bodies and
-// writing responses are not, so uploads and streams of any length pass.
+// Server timeouts of NewServer, the defaults of Limits.HeaderTimeout and
+// Limits.IdleTimeout. Reading a request's headers is bounded so idle or
+// slow clients cannot hold connections forever; a body is bounded by the
+// wait for its next bytes (Limits.BodyTimeout), not its length, and
+// writing responses not at all, so uploads and streams of any length pass.
 const (
 	ServerReadHeaderTimeout = 10 * time.Second
 	ServerIdleTimeout       = 2 * time.Minute
@@ -39,9 +41,10 @@ type Server struct {
 	p                 *Proxy
 	std               *http.Server
 	handoff           *handoffListener
-	readHeaderTimeout time.Duration
-	idleTimeout       time.Duration
-	epoch             time.Time // deadlines are nanoseconds since epoch, on the monotonic clock
+	readHeaderTimeout time.Duration // Limits.HeaderTimeout; 0: none
+	bodyTimeout       time.Duration // Limits.BodyTimeout; 0: none
+	idleTimeout       time.Duration // Limits.IdleTimeout; 0: none
+	epoch             time.Time     // deadlines are nanoseconds since epoch, on the monotonic clock
 
 	shutting  atomic.Bool
 	handoffs  atomic.Uint64 // connections handed to std, for tests
@@ -63,18 +66,23 @@ func (p *Proxy) NewServer() *Server {
 	var protos http.Protocols
 	protos.SetHTTP1(true)
 	protos.SetUnencryptedHTTP2(true)
+	lim := &p.opts.Limits
 	return &Server{
 		p: p,
 		std: &http.Server{
 			Handler:           p,
 			Protocols:         &protos,
-			ReadHeaderTimeout: ServerReadHeaderTimeout,
-			IdleTimeout:       ServerIdleTimeout,
-			ErrorLog:          slog.NewLogLogger(p.log.Handler(), slog.LevelDebug),
+			ReadHeaderTimeout: lim.HeaderTimeout,
+			IdleTimeout:       lim.IdleTimeout,
+			// The gate refuses a larger head first; this bounds HTTP/2's.
+			MaxHeaderBytes: lim.MaxHeaderBytes,
+			ConnState:      gateConnState,
+			ErrorLog:       slog.NewLogLogger(p.log.Handler(), slog.LevelDebug),
 		},
 		handoff:           newHandoffListener(),
-		readHeaderTimeout: ServerReadHeaderTimeout,
-		idleTimeout:       ServerIdleTimeout,
+		readHeaderTimeout: lim.HeaderTimeout,
+		bodyTimeout:       lim.BodyTimeout,
+		idleTimeout:       lim.IdleTimeout,
 		epoch:             time.Now(),
 		listeners:         make(map[net.Listener]struct{}),
 		conns:             make(map[*h1conn]struct{}),
@@ -226,7 +234,7 @@ func (s *Server) closeIdle() bool {
 			case phaseIdle:
 				return true
 			case phaseNew:
-				accepted := deadlineOf(st) - int64(s.readHeaderTimeout)
+				accepted := c.accepted
 				return now-accepted > int64(shutdownNewConnGrace)
 			}
 			return false
@@ -235,11 +243,17 @@ func (s *Server) closeIdle() bool {
 	return len(s.conns) == 0
 }
 
-// sweep closes connections whose idle or read-header time is up. One
-// goroutine for all connections replaces a deadline change per request.
+// sweep closes connections whose idle, head or body time is up, a body's
+// with a 408. One goroutine for all connections replaces a deadline change
+// per request.
 func (s *Server) sweep() {
-	tick := min(s.readHeaderTimeout, s.idleTimeout) / 20
-	tick = min(max(tick, 5*time.Millisecond), time.Second)
+	tick := time.Second
+	for _, d := range []time.Duration{s.readHeaderTimeout, s.bodyTimeout, s.idleTimeout} {
+		if d > 0 {
+			tick = min(tick, d/20)
+		}
+	}
+	tick = max(tick, 5*time.Millisecond)
 	t := time.NewTicker(tick)
 	defer t.Stop()
 	for {
@@ -251,6 +265,10 @@ func (s *Server) sweep() {
 		now := s.now()
 		s.mu.Lock()
 		for c := range s.conns {
+			if st := c.state.Load(); phaseOf(st) == phaseBody && now > deadlineOf(st) {
+				c.timeOutBody(st)
+				continue
+			}
 			c.closeIf(func(st uint64) bool {
 				switch phaseOf(st) {
 				case phaseNew, phaseIdle, phaseHead:
@@ -265,6 +283,17 @@ func (s *Server) sweep() {
 
 // now is the time since s.epoch in nanoseconds.
 func (s *Server) now() int64 { return int64(time.Since(s.epoch)) }
+
+// noDeadline is a deadline that never passes.
+const noDeadline = int64(1) << 58
+
+// deadline is the deadline d from now; none when d is 0 (no timeout).
+func (s *Server) deadline(d time.Duration) int64 {
+	if d <= 0 {
+		return noDeadline
+	}
+	return s.now() + int64(d)
+}
 
 func (s *Server) newConn(nc net.Conn) *h1conn {
 	c := newH1Conn(s, nc)

@@ -55,3 +55,40 @@ func TestH2C(t *testing.T) {
 		})
 	}
 }
+
+// TestH2CStreamsBodies: an HTTP/2 request body of unknown length is
+// streamed to the upstream as it comes, not read ahead, so a stream that
+// waits for the upstream's answer before it sends more (gRPC's) flows.
+func TestH2CStreamsBodies(t *testing.T) {
+	up := backend(t, "stable", func(w http.ResponseWriter, r *http.Request) {
+		_ = http.NewResponseController(w).EnableFullDuplex()
+		b := make([]byte, 4)
+		if _, err := io.ReadFull(r.Body, b); err != nil {
+			return
+		}
+		_, _ = io.WriteString(w, "pong after "+string(b))
+		_ = http.NewResponseController(w).Flush()
+		_, _ = io.Copy(io.Discard, r.Body)
+	})
+	p := newTestProxy(t, up.URL, "", 0)
+	fe := front(t, p)
+	var protos http.Protocols
+	protos.SetUnencryptedHTTP2(true)
+	tr := &http.Transport{Protocols: &protos}
+	t.Cleanup(tr.CloseIdleConnections)
+	c := &http.Client{Timeout: 5 * time.Second, Transport: tr}
+
+	pr, pw := io.Pipe()
+	defer func() { _ = pw.Close() }()
+	go func() { _, _ = io.WriteString(pw, "ping") }()
+	req, _ := http.NewRequest(http.MethodPost, fe.URL+"/stream", pr)
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("no answer while the body is still open: %v", err)
+	}
+	defer func() { _ = res.Body.Close() }()
+	b := make([]byte, len("pong after ping"))
+	if _, err := io.ReadFull(res.Body, b); err != nil || string(b) != "pong after ping" {
+		t.Errorf("read %q (%v), want the answer to the first bytes", b, err)
+	}
+}

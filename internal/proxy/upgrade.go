@@ -43,11 +43,17 @@ func (p *Proxy) serveUpgrade(w http.ResponseWriter, r *http.Request, rt *compile
 // reverseProxy builds the upgrade forwarder for one upstream of a route. It
 // is built when the route is set, so nothing per request depends on the
 // route's URLs.
-func (p *Proxy) reverseProxy(v version, target *url.URL) *httputil.ReverseProxy {
+func (p *Proxy) reverseProxy(v version, target *url.URL, t *target) *httputil.ReverseProxy {
 	trust := p.opts.TrustForwardedFor
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(target)
+			// The target as sent (target.go), not ReverseProxy's
+			// re-encoded one; what cannot be written so goes as SetURL
+			// made it.
+			if u, err := t.outboundURL(requestTarget(pr.In)); err == nil {
+				pr.Out.URL = u
+			}
 			if trust {
 				pr.Out.Header["X-Forwarded-For"] = pr.In.Header["X-Forwarded-For"]
 			}

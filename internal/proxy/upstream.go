@@ -53,25 +53,30 @@ func newConnPool(addr string, o Options) *connPool {
 
 // get returns an idle connection, or dials a new one. A dial failure is a
 // *net.OpError with Op "dial", which tells the caller nothing was sent.
+//
+// An idle connection with anything to read, or closed by the upstream, is
+// closed, never used: whatever it holds was not asked for (a second
+// response, a 408 sent before an idle close), and read after the next
+// request it would be taken for that request's response and given to its
+// client, as nginx and Go's Transport also guard against.
 func (cp *connPool) get(ctx context.Context) (*upConn, error) {
-	var stale []*upConn
-	now := time.Now()
-	cp.mu.Lock()
-	for len(cp.idle) > 0 {
+	for {
+		cp.mu.Lock()
+		if len(cp.idle) == 0 {
+			cp.mu.Unlock()
+			break
+		}
 		c := cp.idle[len(cp.idle)-1]
 		cp.idle[len(cp.idle)-1] = nil
 		cp.idle = cp.idle[:len(cp.idle)-1]
-		if cp.idleTimeout > 0 && now.Sub(c.idleSince) > cp.idleTimeout {
-			stale = append(stale, c)
+		cp.mu.Unlock()
+		if (cp.idleTimeout > 0 && time.Since(c.idleSince) > cp.idleTimeout) || idleUnclean(c.io.raw) {
+			c.close()
 			continue
 		}
-		cp.mu.Unlock()
-		closeAll(stale)
 		c.reused = true
 		return c, nil
 	}
-	cp.mu.Unlock()
-	closeAll(stale)
 	nc, err := cp.dialer.DialContext(ctx, "tcp", cp.addr)
 	if err != nil {
 		return nil, fmt.Errorf("upstream %s: %w", cp.addr, err)
@@ -83,12 +88,17 @@ func (cp *connPool) get(ctx context.Context) (*upConn, error) {
 }
 
 // put returns a connection whose last response was read to its end. It is
-// closed instead when the pool is full or closed. The oldest idle
-// connection is closed once it has been idle too long, so a burst's extra
-// connections do not linger.
+// closed instead when the pool is full or closed, or when the upstream
+// sent more than that response (the bytes are already buffered). The
+// oldest idle connection is closed once it has been idle too long, so a
+// burst's extra connections do not linger.
 func (cp *connPool) put(c *upConn) {
 	c.idleSince = time.Now()
 	c.stopWatch = nil
+	if c.br.Buffered() > 0 {
+		c.close()
+		return
+	}
 	var expired *upConn
 	cp.mu.Lock()
 	if len(cp.idle) >= cp.maxIdle {
