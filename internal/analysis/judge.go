@@ -41,6 +41,16 @@ type judgeState struct {
 	CanaryBuckets []uint64 `json:"canaryBuckets,omitempty"`
 	// SkippedLatency counts batches whose buckets did not match the bounds.
 	SkippedLatency uint64 `json:"skippedLatency,omitempty"`
+	// ErrorWindow and LatencyWindow are the open windows: what was pooled
+	// since each was last folded (judge_window.go).
+	ErrorWindow   judgeWindow `json:"errorWindow"`
+	LatencyWindow judgeWindow `json:"latencyWindow"`
+	// CanaryStarted is set by the first batch in which the canary served.
+	CanaryStarted bool `json:"canaryStarted,omitempty"`
+	// ShareCanary and ShareRequests count the canary's and all requests of
+	// the error windows folded since then: they size the windows.
+	ShareCanary   uint64 `json:"shareCanary,omitempty"`
+	ShareRequests uint64 `json:"shareRequests,omitempty"`
 	// Failed is set, once, when a test first reaches its bound.
 	Failed *judgeFailure `json:"failed,omitempty"`
 }
@@ -75,7 +85,7 @@ func NewJudge(cfg JudgeConfig) (*Judge, error) {
 		return nil, err
 	}
 	j := &Judge{cfg: cfg, scoring: cfg.canaryScoring()}
-	j.st.Errors = newSeqRisk(len(cfg.Ratios))
+	j.st.Errors = newSeqRisk(cfg.RatioWeights)
 	j.st.ErrorFloor = newSeqFloor()
 	if n := len(cfg.LatencyBounds); n > 0 {
 		j.st.LatencyTail = newSeqTilt()
@@ -91,33 +101,10 @@ func NewJudge(cfg JudgeConfig) (*Judge, error) {
 // Config is the configuration in use, defaults filled in.
 func (j *Judge) Config() JudgeConfig { return j.cfg }
 
-// Observe folds in one batch: what each arm served since the last call.
-// Errors above Requests are capped; latency buckets that do not match the
-// configured bounds are left out of the latency tests (and said so in the
-// verdict) while the error test still uses the batch.
-func (j *Judge) Observe(stable, canary ArmSample) {
-	st := &j.st
-	st.Batches++
-	st.Errors.observe(j.cfg.Ratios, j.cfg.PassRatio, canary.Requests, stable.Requests, canary.Errors, stable.Errors)
-	st.ErrorFloor.observe(j.cfg.ErrorRateSlack, canary.Requests, canary.Errors)
-	if len(st.Latency) > 0 {
-		j.observeLatency(stable.Buckets, canary.Buckets)
-	}
-	if st.Failed == nil {
-		st.Failed = j.firstFailure()
-	}
-}
-
+// observeLatency folds one window's histograms (both of the configured
+// length) into the latency tests.
 func (j *Judge) observeLatency(stable, canary []uint64) {
 	st := &j.st
-	n := len(j.cfg.LatencyBounds) + 1
-	if len(stable) == 0 && len(canary) == 0 {
-		return
-	}
-	if len(stable) != n || len(canary) != n {
-		st.SkippedLatency++
-		return
-	}
 	ts, tc := sum(stable), sum(canary)
 	for i := range st.Latency {
 		lt := &st.Latency[i]
@@ -126,7 +113,7 @@ func (j *Judge) observeLatency(stable, canary []uint64) {
 			continue
 		}
 		xs, xc := sum(stable[lt.Boundary+1:]), sum(canary[j.cfg.canaryBound(lt.Boundary)+1:])
-		lt.Risk.observe(nil, j.cfg.PassRatio, tc, ts, xc, xs)
+		lt.Risk.observe(nil, nil, j.cfg.PassRatio, tc, ts, xc, xs)
 	}
 	for i := range stable {
 		st.StableBuckets[i] += stable[i]
@@ -158,14 +145,6 @@ func quantileBoundary(buckets []uint64, q float64) int {
 		}
 	}
 	return len(buckets) - 2
-}
-
-func maxOf(v []float64) float64 {
-	m := math.Inf(-1)
-	for _, x := range v {
-		m = max(m, x)
-	}
-	return m
 }
 
 func sum(v []uint64) uint64 {
@@ -232,9 +211,8 @@ func allPassed(ev []Evidence) bool {
 // firstFailure returns the failure of the test furthest past its bound, or
 // nil when none has reached it.
 func (j *Judge) firstFailure() *judgeFailure {
-	// The mixture's log is at most the largest term's: a cheap test first.
-	if maxOf(j.st.Errors.FailLogLR) < -math.Log(j.cfg.errorAlpha()) &&
-		(len(j.st.Latency) == 0 || maxOf(j.st.LatencyTail.LogLR) < -math.Log(j.cfg.latencyAlpha())) {
+	if j.st.Errors.failLogE() < -math.Log(j.cfg.errorAlpha()) &&
+		(len(j.st.Latency) == 0 || j.st.LatencyTail.logE() < -math.Log(j.cfg.latencyAlpha())) {
 		return nil
 	}
 	best, margin := -1, 0.0

@@ -10,7 +10,10 @@ import (
 // Version 2 added the latency margin: a version 1 state was gathered
 // against the stricter null "no slower at all", and its evidence cannot be
 // carried over into a test of "no slower than stable plus the margin".
-const judgeSnapshotVersion = 2
+// Version 3 pools batches into windows and keeps the fail tests as
+// switching mixtures (judge_window.go, sequential_switch.go): a version 2
+// state holds neither.
+const judgeSnapshotVersion = 3
 
 type judgeSnapshot struct {
 	Version int         `json:"version"`
@@ -34,8 +37,9 @@ func (j *Judge) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return fmt.Errorf("restoring judge state: %w", err)
 	}
-	if s.Version == 1 {
-		return fmt.Errorf("restoring judge state: it was saved by an earlier Sluice (version 1, latency test without margin) and cannot be resumed; restart the analysis")
+	if s.Version == 1 || s.Version == 2 {
+		return fmt.Errorf("restoring judge state: it was saved by an earlier Sluice (version %d, %s) and cannot be resumed; restart the analysis",
+			s.Version, [...]string{1: "latency test without margin", 2: "tests without windows or switching"}[s.Version])
 	}
 	if s.Version != judgeSnapshotVersion {
 		return fmt.Errorf("restoring judge state: version %d, want %d", s.Version, judgeSnapshotVersion)
@@ -53,11 +57,11 @@ func (j *Judge) UnmarshalJSON(b []byte) error {
 
 // fits checks that a restored state has the shape of this fresh one.
 func (want judgeState) fits(got judgeState) error {
-	if len(got.Errors.FailLogLR) != len(want.Errors.FailLogLR) || len(got.ErrorFloor.LogLR) != len(want.ErrorFloor.LogLR) {
+	if len(got.Errors.Fail.W) != len(want.Errors.Fail.W) || len(got.ErrorFloor.LogLR) != len(want.ErrorFloor.LogLR) {
 		return fmt.Errorf("error test state does not match the configured ratios")
 	}
 	if len(got.Latency) != len(want.Latency) || len(got.StableBuckets) != len(want.StableBuckets) ||
-		len(got.CanaryBuckets) != len(want.CanaryBuckets) || len(got.LatencyTail.LogLR) != len(want.LatencyTail.LogLR) {
+		len(got.CanaryBuckets) != len(want.CanaryBuckets) || len(got.LatencyTail.Fail.W) != len(want.LatencyTail.Fail.W) {
 		return fmt.Errorf("latency state does not match the configured bounds and quantiles")
 	}
 	if sc := got.LatencyTail.Scores; sc != nil && len(sc) != len(want.StableBuckets) {
