@@ -43,6 +43,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	only := fs.String("scenarios", "", "comma-separated scenario names to run (default all)")
 	ratios := fs.String("judge-ratios", "", "the judge's alternatives, comma-separated (default: the judge's)")
 	fs.Float64Var(&o.Judge.ErrorAlphaShare, "judge-error-share", 0, "share of α for the judge's error test (default: the judge's)")
+	fs.Uint64Var(&o.Judge.WindowRequests, "judge-window", 0, "requests of each arm the judge pools into a window (default: the judge's)")
 	prof := fs.String("cpuprofile", "", "write a CPU profile to this file")
 	asJSON := fs.Bool("json", false, "print the results as one JSON array")
 	if err := fs.Parse(args); err != nil {
@@ -96,8 +97,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 		if err := enc.Encode(rows); err != nil {
 			return fmt.Errorf("writing JSON: %w", err)
 		}
-	} else if err := sim.PrintTable(stdout, scs, rows); err != nil {
-		return fmt.Errorf("writing the table: %w", err)
+	} else {
+		if err := sim.PrintTable(stdout, scs, rows); err != nil {
+			return fmt.Errorf("writing the table: %w", err)
+		}
+		if err := sim.PrintEventTable(stdout, scs, rows); err != nil {
+			return fmt.Errorf("writing the event table: %w", err)
+		}
 	}
 	_, _ = fmt.Fprintf(stderr, "%d scenarios × %d seeds in %s on %d workers (judge α=%g, sprt α=%g β=%g)\n",
 		len(scs), o.Seeds, time.Since(start).Round(100*time.Millisecond), o.Workers, o.Alpha, o.SPRTAlpha, o.SPRTBeta)

@@ -8,18 +8,18 @@ package sim
 // check, or a query with no values, halts advancement and counts one failed
 // check, never reset. So the rollback comes one interval after the
 // threshold-th failed check, not at it. A passing check adds stepWeight up
-// to maxWeight; a passing check at maxWeight promotes. With bake set it
-// never promotes (to count false rollbacks).
+// to maxWeight; a passing check at maxWeight promotes. With a held weight
+// the weight never moves; with a bake or a held weight it never promotes.
 type flagger struct {
 	w      int
 	failed int
 	out    outcome
 	win    *ring
-	bake   bool
+	plan   plan
 }
 
-func newFlagger(bake bool) *flagger {
-	return &flagger{w: stepWeight, win: newRing(successWin), bake: bake}
+func newFlagger(p plan) *flagger {
+	return &flagger{w: p.start(), win: newRing(successWin), plan: p}
 }
 
 func (f *flagger) weight() int    { return f.w }
@@ -40,9 +40,10 @@ func (f *flagger) tick(t int, _, canary *arm) {
 		return
 	}
 	switch {
+	case f.plan.hold > 0:
 	case f.w < maxWeight:
 		f.w = min(f.w+stepWeight, maxWeight)
-	case !f.bake:
+	case f.plan.promotes():
 		f.out, f.w = promoted, 100
 	}
 }

@@ -6,7 +6,7 @@ import "testing"
 // failure: with every check failing, threshold 5 and a 1-minute interval,
 // the fifth failure is counted at 5 min and the rollback comes at 6 min.
 func TestFlaggerRollsBackAtTheCheckAfterTheThreshold(t *testing.T) {
-	f := newFlagger(false)
+	f := newFlagger(plan{})
 	bad := &arm{N: 100, Errs: 50}
 	bad.Buckets[5] = 100
 	for s := 1; s <= 10*interval; s++ {
@@ -26,7 +26,7 @@ func TestFlaggerRollsBackAtTheCheckAfterTheThreshold(t *testing.T) {
 
 // A passing check at each interval steps the weight up, then promotes.
 func TestFlaggerPromotesAfterPassingChecks(t *testing.T) {
-	f := newFlagger(false)
+	f := newFlagger(plan{})
 	good := &arm{N: 100}
 	good.Buckets[5] = 100
 	var weights []int
