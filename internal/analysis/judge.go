@@ -22,7 +22,9 @@ import (
 type Judge struct {
 	cfg JudgeConfig
 	st  judgeState
-	// scoring is cfg.canaryScoring(), derived from the configuration.
+	// shift and scoring are cfg.canaryShift() and cfg.canaryScoring(),
+	// derived from the configuration.
+	shift   []int
 	scoring [][]float64
 }
 
@@ -31,8 +33,8 @@ type judgeState struct {
 	Batches    uint64   `json:"batches"`
 	Errors     seqRisk  `json:"errors"`
 	ErrorFloor seqFloor `json:"errorFloor"`
-	// LatencyTail is the latency fail test.
-	LatencyTail seqTilt `json:"latencyTail"`
+	// LatencyFail is the latency fail test (judge_latency.go).
+	LatencyFail latencyFail `json:"latencyFail"`
 	// Latency has one pass-side test per configured quantile.
 	Latency []latencyTest `json:"latency,omitempty"`
 	// StableBuckets and CanaryBuckets are the cumulative histograms: stable's
@@ -84,11 +86,11 @@ func NewJudge(cfg JudgeConfig) (*Judge, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	j := &Judge{cfg: cfg, scoring: cfg.canaryScoring()}
+	j := &Judge{cfg: cfg, shift: cfg.canaryShift(), scoring: cfg.canaryScoring()}
 	j.st.Errors = newSeqRisk(cfg.RatioWeights)
 	j.st.ErrorFloor = newSeqFloor()
 	if n := len(cfg.LatencyBounds); n > 0 {
-		j.st.LatencyTail = newSeqTilt()
+		j.st.LatencyFail = newLatencyFail()
 		j.st.StableBuckets = make([]uint64, n+1)
 		j.st.CanaryBuckets = make([]uint64, n+1)
 		for _, q := range cfg.LatencyQuantiles {
@@ -115,11 +117,12 @@ func (j *Judge) observeLatency(stable, canary []uint64) {
 		xs, xc := sum(stable[lt.Boundary+1:]), sum(canary[j.cfg.canaryBound(lt.Boundary)+1:])
 		lt.Risk.observe(nil, nil, j.cfg.PassRatio, tc, ts, xc, xs)
 	}
+	prev := append([]uint64(nil), st.StableBuckets...)
 	for i := range stable {
 		st.StableBuckets[i] += stable[i]
 		st.CanaryBuckets[i] += canary[i]
 	}
-	st.LatencyTail.observe(stable, canary, st.StableBuckets, j.scoring)
+	st.LatencyFail.observe(stable, canary, prev, st.StableBuckets, j.shift, j.scoring)
 }
 
 // quantileBoundary is the index of the bucket bound the pass test of
@@ -212,7 +215,7 @@ func allPassed(ev []Evidence) bool {
 // nil when none has reached it.
 func (j *Judge) firstFailure() *judgeFailure {
 	if j.st.Errors.failLogE() < -math.Log(j.cfg.errorAlpha()) &&
-		(len(j.st.Latency) == 0 || j.st.LatencyTail.logE() < -math.Log(j.cfg.latencyAlpha())) {
+		(len(j.st.Latency) == 0 || j.st.LatencyFail.logE() < -math.Log(j.cfg.latencyAlpha())) {
 		return nil
 	}
 	best, margin := -1, 0.0
@@ -220,7 +223,7 @@ func (j *Judge) firstFailure() *judgeFailure {
 		best, margin = 0, m
 	}
 	if len(j.st.Latency) > 0 {
-		if m := j.st.LatencyTail.logE() + math.Log(j.cfg.latencyAlpha()); m >= 0 && (best < 0 || m > margin) {
+		if m := j.st.LatencyFail.logE() + math.Log(j.cfg.latencyAlpha()); m >= 0 && (best < 0 || m > margin) {
 			best = 1
 		}
 	}
@@ -264,12 +267,12 @@ func (j *Judge) latencyEvidence(passAt float64) Evidence {
 	st := &j.st
 	x := Evidence{
 		Test:           "latency",
-		LogE:           st.LatencyTail.logE(),
+		LogE:           st.LatencyFail.logE(),
 		FailAt:         1 / j.cfg.latencyAlpha(),
 		PassLogE:       math.Inf(1),
 		PassAt:         passAt,
-		CanaryRequests: st.LatencyTail.CanaryTotal,
-		StableRequests: st.LatencyTail.StableTotal,
+		CanaryRequests: st.LatencyFail.Tail.CanaryTotal,
+		StableRequests: st.LatencyFail.Tail.StableTotal,
 	}
 	for _, lt := range st.Latency {
 		x.PassLogE = min(x.PassLogE, lt.Risk.PassLogLR)

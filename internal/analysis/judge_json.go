@@ -51,7 +51,7 @@ func (j *Judge) UnmarshalJSON(b []byte) error {
 	if err := fresh.st.fits(s.State); err != nil {
 		return fmt.Errorf("restoring judge state: %w", err)
 	}
-	j.cfg, j.st, j.scoring = fresh.cfg, s.State, fresh.scoring
+	j.cfg, j.st, j.shift, j.scoring = fresh.cfg, s.State, fresh.shift, fresh.scoring
 	return nil
 }
 
@@ -61,11 +61,18 @@ func (want judgeState) fits(got judgeState) error {
 		return fmt.Errorf("error test state does not match the configured ratios")
 	}
 	if len(got.Latency) != len(want.Latency) || len(got.StableBuckets) != len(want.StableBuckets) ||
-		len(got.CanaryBuckets) != len(want.CanaryBuckets) || len(got.LatencyTail.Fail.W) != len(want.LatencyTail.Fail.W) {
+		len(got.CanaryBuckets) != len(want.CanaryBuckets) || !sameShape(got.LatencyFail, want.LatencyFail) {
 		return fmt.Errorf("latency state does not match the configured bounds and quantiles")
 	}
-	if sc := got.LatencyTail.Scores; sc != nil && len(sc) != len(want.StableBuckets) {
-		return fmt.Errorf("latency scores do not match the configured bounds")
+	for _, sc := range [][]float64{got.LatencyFail.Tail.Scores, got.LatencyFail.Body.Scores} {
+		if sc != nil && len(sc) != len(want.StableBuckets) {
+			return fmt.Errorf("latency scores do not match the configured bounds")
+		}
+	}
+	for _, e := range got.LatencyFail.Exceed {
+		if e.Boundary >= len(got.StableBuckets)-1 || e.Boundary < -1 {
+			return fmt.Errorf("latency exceedance test state does not match the configuration")
+		}
 	}
 	for i, lt := range got.Latency {
 		if lt.Quantile != want.Latency[i].Quantile || lt.Boundary >= len(got.StableBuckets)-1 || lt.Boundary < -1 {
@@ -73,4 +80,18 @@ func (want judgeState) fits(got judgeState) error {
 		}
 	}
 	return nil
+}
+
+// sameShape reports whether two latency fail states have the same tests.
+func sameShape(a, b latencyFail) bool {
+	if len(a.Tail.Fail.W) != len(b.Tail.Fail.W) || len(a.Body.Fail.W) != len(b.Body.Fail.W) ||
+		a.Body.Body != b.Body.Body || len(a.Exceed) != len(b.Exceed) {
+		return false
+	}
+	for i := range a.Exceed {
+		if a.Exceed[i].Quantile != b.Exceed[i].Quantile || len(a.Exceed[i].Risk.Fail.W) != len(b.Exceed[i].Risk.Fail.W) {
+			return false
+		}
+	}
+	return true
 }

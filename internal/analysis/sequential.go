@@ -160,10 +160,13 @@ func logMeanExp2(a, b float64) float64 {
 // stable's median, so that they weigh a slower tail heavily, a slower body
 // less, and never credit a canary for being faster at the fast end.
 type seqTilt struct {
-	// Fail is the mixture over tiltThetas, with switching.
-	Fail        switchMix `json:"fail"`
-	CanaryTotal uint64    `json:"canaryTotal"`
-	StableTotal uint64    `json:"stableTotal"`
+	// Fail is the mixture over the tilts, with switching.
+	Fail switchMix `json:"fail"`
+	// Body selects the body scores (judge_latency.go) instead of the tail
+	// scores described above.
+	Body        bool   `json:"body,omitempty"`
+	CanaryTotal uint64 `json:"canaryTotal"`
+	StableTotal uint64 `json:"stableTotal"`
 	// Scores are the bucket scores in use, placed when stable had served
 	// ScoredAt requests; nil until it has served tiltMinStable.
 	Scores   []float64 `json:"scores,omitempty"`
@@ -190,7 +193,22 @@ const (
 	tiltRescore = 1.0 / 64
 )
 
-func newSeqTilt() seqTilt { return seqTilt{Fail: newSwitchMix(uniform(len(tiltThetas)))} }
+func newSeqTilt() seqTilt { return seqTilt{Fail: newSwitchMix(tiltPrior)} }
+
+// thetas are the tilts this test mixes over.
+func (t *seqTilt) thetas() []float64 {
+	if t.Body {
+		return bodyThetas
+	}
+	return tiltThetas
+}
+
+func (t *seqTilt) prior() []float64 {
+	if t.Body {
+		return bodyPrior
+	}
+	return tiltPrior
+}
 
 // rescore places the scores again from stable's cumulative histogram h (the
 // batches before the current one) when it has grown enough.
@@ -202,6 +220,12 @@ func (t *seqTilt) rescore(h []uint64) {
 	if len(t.Scores) != len(h) {
 		t.Scores = make([]float64, len(h))
 	}
+	t.ScoredAt = total
+	t.expm1 = nil
+	if t.Body {
+		bodyScores(t.Scores, h, total)
+		return
+	}
 	above := total
 	for i := range h {
 		// P(stable slower than bucket i's lower edge), smoothed by one.
@@ -209,8 +233,6 @@ func (t *seqTilt) rescore(h []uint64) {
 		t.Scores[i] = max(0, -math.Log(surv)-math.Ln2)
 		above -= h[i]
 	}
-	t.ScoredAt = total
-	t.expm1 = nil
 }
 
 // observe folds in one batch's bucket counts, then rescores from the
@@ -235,15 +257,16 @@ func (t *seqTilt) observe(stable, canary, h []uint64, scoring [][]float64) {
 	for i, s := range t.Scores {
 		cs := t.canary[i]
 		canaryScore += float64(canary[i]) * cs
-		scored = scored || (s > 0 && stable[i] > 0) || (cs > 0 && canary[i] > 0)
+		scored = scored || (s != 0 && stable[i] > 0) || (cs != 0 && canary[i] > 0)
 	}
-	lr := make([]float64, len(tiltThetas))
-	defer func() { t.Fail.update(lr, tiltPrior, nc) }()
+	thetas := t.thetas()
+	lr := make([]float64, len(thetas))
+	defer func() { t.Fail.update(lr, t.prior(), nc) }()
 	if !scored {
 		return // every request of the batch scores zero: the ratio is exactly one
 	}
 	n := float64(ns + nc)
-	for k, th := range tiltThetas {
+	for k, th := range thetas {
 		m := 0.0 // Σ over the batch of exp(θs) - 1; zero-score requests add nothing
 		for i, e := range t.expm1[k] {
 			if e != 0 {
@@ -265,9 +288,10 @@ func (t *seqTilt) cache(scoring [][]float64) {
 			t.canary[i] += x * t.Scores[k]
 		}
 	}
-	t.expm1 = make([][]float64, len(tiltThetas))
-	t.canaryExpm1 = make([][]float64, len(tiltThetas))
-	for k, th := range tiltThetas {
+	thetas := t.thetas()
+	t.expm1 = make([][]float64, len(thetas))
+	t.canaryExpm1 = make([][]float64, len(thetas))
+	for k, th := range thetas {
 		t.expm1[k] = make([]float64, len(t.Scores))
 		t.canaryExpm1[k] = make([]float64, len(t.Scores))
 		for i, s := range t.Scores {
