@@ -88,14 +88,11 @@ func (r *Reconciler) judgeReading(ctx context.Context, rel *v1alpha1.Release, me
 	if prev == nil {
 		// The first reading is the base: what came before the canary is
 		// not evidence about it.
-		cfg := analysis.JudgeConfig{Alpha: rel.Spec.Analysis.Judge.Alpha}
-		if m := rel.Spec.Analysis.Judge.MinRequests; m > 0 {
-			cfg.MinRequests = uint64(m)
-		}
+		var bounds []float64
 		if len(stableBounds) > 0 && slices.Equal(stableBounds, canaryBounds) {
-			cfg.LatencyBounds = stableBounds
+			bounds = stableBounds
 		}
-		j, err := analysis.NewJudge(cfg)
+		j, err := analysis.NewJudge(analysis.JudgeConfigFor(rel.Spec.Analysis.Judge, bounds))
 		if err != nil {
 			return nil, none, fmt.Errorf("spec.analysis.judge: %w", err)
 		}

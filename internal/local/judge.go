@@ -43,11 +43,7 @@ func newJudgeRunner(spec *v1alpha1.JudgeSpec) *judgeRunner {
 }
 
 func (j *judgeRunner) config() analysis.JudgeConfig {
-	cfg := analysis.JudgeConfig{Alpha: j.spec.Alpha, LatencyBounds: proxy.LatencyBounds}
-	if j.spec.MinRequests > 0 {
-		cfg.MinRequests = uint64(j.spec.MinRequests)
-	}
-	return cfg
+	return analysis.JudgeConfigFor(j.spec, proxy.LatencyBounds)
 }
 
 // observe adds the requests since the last call and returns the verdict for
