@@ -8,13 +8,18 @@ import (
 // not worse, or not known yet. It compares the two arms with each other from
 // the requests they really served, so it needs no absolute floor and no fixed
 // sample size, and it holds its false-rollback bound however often the shell
-// asks (see sequential.go).
+// asks (see the package documentation).
 //
 // Observe takes deltas: what each arm served since the previous call. The
-// shell may call it at any pace (about once a second is typical); batches of
-// different lengths are fine. Fail is final: once any test has reached its
-// bound the verdict stays Fail. Pass is not: it is recomputed from the
-// evidence, which keeps growing or shrinking as batches arrive.
+// shell may call it at any pace (every 250 ms locally, every analysis
+// interval on Kubernetes); batches of different lengths are fine, and the
+// judge pools them into windows itself (judge_window.go). Fail is final:
+// once any test has reached its bound the verdict stays Fail. Pass is not:
+// it opens gates, it never disarms. It is recomputed from the evidence on
+// every call, and a canary that turns bad after it was passed is failed
+// like any other (the fail tests stay armed, sequential_switch.go), so a
+// shell must keep feeding the judge, and acting on a Fail, until the
+// release ends.
 //
 // A Judge is pure logic (no clock, no I/O) and not safe for concurrent use.
 // It marshals to JSON with its configuration and test state, so a restarted

@@ -27,6 +27,8 @@ func Scenarios(healthyHours float64, horizon int) []Scenario {
 			Canary: Version{ErrorRate: 0.001, Median: stableMedian * 1.3, P99: stableP99}, Horizon: horizon, BadIsSlow: true, BadAbove: stableMedian},
 		{Name: "slow-2pct-750ms", Title: "2% of requests at ~750 ms", RPS: 100, Stable: s,
 			Canary: Version{ErrorRate: 0.001, Median: stableMedian, P99: stableP99, SlowShare: 0.02, Slow: 0.75}, Horizon: horizon, BadIsSlow: true},
+		{Name: "slower-10pct", Title: "canary 10% slower throughout (within a 20% margin)", RPS: 100, Stable: s,
+			Canary: Version{ErrorRate: 0.001, Median: stableMedian * 1.1, P99: stableP99 * 1.1}, Horizon: horizon, BadIsSlow: true},
 		{Name: "healthy", Title: "healthy canary", RPS: 100, Stable: s, Canary: s, Horizon: healthy, Healthy: true},
 		{Name: "low-traffic-0.1-to-5", Title: "1 req/s, errors 0.1% → 5%", RPS: 1, Stable: s, Canary: withErr(0.05), Horizon: horizon},
 		{Name: "low-traffic-healthy", Title: "1 req/s, healthy canary", RPS: 1, Stable: s, Canary: s, Horizon: healthy, Healthy: true},
