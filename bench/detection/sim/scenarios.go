@@ -6,10 +6,16 @@ import "math"
 // enough that the judge has passed the healthy canary in nearly every run.
 const BurstAt = 20 * 60
 
+// LateBurstAt is when the late-burst scenario's burst starts: after an
+// hour of a healthy canary at a stable error rate of 1%, the evidence a
+// plain product of likelihood ratios has gathered against every "worse"
+// alternative is deep enough to hide a 30 s burst.
+const LateBurstAt = 60 * 60
+
 // Scenarios are the benchmark's list: error and latency regressions on the
 // shared plan at 100 req/s, healthy canaries watched for hours, low
 // traffic (on the plan, and held at 10% of 2 req/s as issue 14 measured
-// it), a burst after the judge has passed, and what a real service sees
+// it), bursts after the judge has passed, and what a real service sees
 // besides: daily traffic with load-dependent errors, a canary that starts
 // slow, a blip of stable's own, and one that hits both versions.
 func Scenarios(healthyHours float64, horizon int) []Scenario {
@@ -37,6 +43,9 @@ func Scenarios(healthyHours float64, horizon int) []Scenario {
 		{Name: "burst-after-pass", Title: "healthy, then 30 s of 20% errors at 20 min", RPS: 100, Stable: s, Canary: s,
 			Shifts:  []Shift{{From: BurstAt, Stable: s, Canary: withErr(0.2)}, {From: BurstAt + 30, Stable: s, Canary: s}},
 			Horizon: BurstAt + 10*60, Bake: true, EventAt: BurstAt},
+		{Name: "late-burst", Title: "both fail 1%; after an hour the canary fails 10% for 30 s", RPS: 100, Stable: withErr(0.01), Canary: withErr(0.01),
+			Shifts: []Shift{{From: LateBurstAt, Stable: withErr(0.01), Canary: withErr(0.1)}, {From: LateBurstAt + 30, Stable: withErr(0.01), Canary: withErr(0.01)}},
+			Horizon: LateBurstAt + 10*60, Bake: true, EventAt: LateBurstAt},
 		{Name: "slow-start", Title: "canary slow and failing 1% for its first minute, then healthy", RPS: 100, Stable: s,
 			Canary: Version{ErrorRate: 0.01, Median: 2 * stableMedian, P99: 3 * stableP99},
 			Shifts: []Shift{{From: 60, Stable: s, Canary: s}}, Horizon: horizon},
