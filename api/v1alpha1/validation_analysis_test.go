@@ -47,7 +47,9 @@ func TestValidateAnalysis(t *testing.T) {
 			want: []string{"spec.analysis.judge.latencyMargin: NaN is outside 0..1: a fraction of stable's latency (0.2 is 20%); 0 turns the margin off"},
 		},
 		"judge margins off": {
-			tc:   func(r *Release) { r.Spec.Analysis.Judge = &JudgeSpec{LatencyMargin: ptr(0.0), LatencyMarginAbsolute: dur(0)} },
+			tc: func(r *Release) {
+				r.Spec.Analysis.Judge = &JudgeSpec{LatencyMargin: ptr(0.0), LatencyMarginAbsolute: dur(0)}
+			},
 			want: nil,
 		},
 		"unknown metric on a local release": {

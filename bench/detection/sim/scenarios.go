@@ -44,7 +44,7 @@ func Scenarios(healthyHours float64, horizon int) []Scenario {
 			Shifts:  []Shift{{From: BurstAt, Stable: s, Canary: withErr(0.2)}, {From: BurstAt + 30, Stable: s, Canary: s}},
 			Horizon: BurstAt + 10*60, Bake: true, EventAt: BurstAt},
 		{Name: "late-burst", Title: "both fail 1%; after an hour the canary fails 10% for 30 s", RPS: 100, Stable: withErr(0.01), Canary: withErr(0.01),
-			Shifts: []Shift{{From: LateBurstAt, Stable: withErr(0.01), Canary: withErr(0.1)}, {From: LateBurstAt + 30, Stable: withErr(0.01), Canary: withErr(0.01)}},
+			Shifts:  []Shift{{From: LateBurstAt, Stable: withErr(0.01), Canary: withErr(0.1)}, {From: LateBurstAt + 30, Stable: withErr(0.01), Canary: withErr(0.01)}},
 			Horizon: LateBurstAt + 10*60, Bake: true, EventAt: LateBurstAt},
 		{Name: "slow-start", Title: "canary slow and failing 1% for its first minute, then healthy", RPS: 100, Stable: s,
 			Canary: Version{ErrorRate: 0.01, Median: 2 * stableMedian, P99: 3 * stableP99},
