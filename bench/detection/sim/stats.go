@@ -150,7 +150,7 @@ func PrintEventTable(w io.Writer, scs []Scenario, rows []Row) error {
 			continue
 		}
 		if b.Len() == 0 {
-			b.WriteString("| scenario | method | rolled back before the event | caught after it | median delay | judge had passed before it | caught after a pass |\n")
+			b.WriteString("\n| scenario | method | rolled back before the event | caught after it | median delay | judge had passed before it | caught after a pass |\n")
 			b.WriteString("|---|---|---:|---:|---:|---:|---:|\n")
 		}
 		opt := func(v *float64, f func(float64) string) string {
