@@ -103,10 +103,11 @@ func (j *Judge) Observe(stable, canary ArmSample) {
 	st := &j.st
 	st.Batches++
 	if canary.Requests > 0 && !st.CanaryStarted {
-		// The lead-in ends: stable's traffic so far is folded alone.
-		st.CanaryStarted = true
+		// The lead-in ends: stable's traffic so far is folded alone, and
+		// does not count in the share that sizes the windows.
 		j.foldErrors()
 		j.foldLatency()
+		st.CanaryStarted = true
 	}
 	st.ErrorWindow.addCounts(stable, canary)
 	if len(st.Latency) > 0 && (len(stable.Buckets) > 0 || len(canary.Buckets) > 0) {

@@ -191,6 +191,9 @@ func TestJudgeLeadInIsFoldedAlone(t *testing.T) {
 	if lr := j.st.Errors.failLogE(); lr != 0 {
 		t.Errorf("the lead-in moved the fail evidence to %v", lr)
 	}
+	if got, want := j.windowSize(), 2*j.cfg.WindowRequests; got != want {
+		t.Errorf("the canary's first windows are sized %d, want %d: the lead-in must not count in the canary's share", got, want)
+	}
 }
 
 // A judge saved mid-window and restored goes on exactly as one that never
