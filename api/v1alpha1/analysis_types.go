@@ -106,6 +106,28 @@ type JudgeSpec struct {
 	// +optional
 	// +kubebuilder:validation:Minimum=0
 	MinRequests int64 `json:"minRequests,omitempty"`
+	// LatencyMargin is how much slower than stable, as a fraction of
+	// stable's latency, the canary may answer before the judge counts it as
+	// slower (default 0.2: up to 20% slower). A healthy canary in another
+	// process is never exactly as fast as stable, and with enough requests
+	// any difference becomes "significant": without a margin the judge
+	// rolls back canaries nobody would call slower. 0 turns the relative
+	// margin off. The judge applies the margin rounded down to its latency
+	// histogram's bucket bounds, which keeps its false-rollback bound exact;
+	// where the bounds are further apart than the margin (1.2 to 1.5 times
+	// above 100 ms for the embedded proxy), it can round to nothing.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=1
+	LatencyMargin *float64 `json:"latencyMargin,omitempty"`
+	// LatencyMarginAbsolute is the slowdown tolerated in absolute terms
+	// (default 5ms), for fast services where a fraction of stable's
+	// latency is microseconds; the larger of the two margins applies. 0s
+	// turns it off.
+	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`
+	LatencyMarginAbsolute *metav1.Duration `json:"latencyMarginAbsolute,omitempty"`
 }
 
 // JudgeRequiresPass reports whether promotion waits for the judge's pass.

@@ -31,6 +31,11 @@ const (
 	DefaultProxyHeaderTimeout   = 10 * time.Second
 	DefaultProxyBodyTimeout     = 60 * time.Second
 	DefaultProxyIdleTimeout     = 2 * time.Minute
+
+	// DefaultJudgeLatencyMargin and DefaultJudgeLatencyMarginAbsolute are
+	// the statistical judge's latency margins (spec.analysis.judge).
+	DefaultJudgeLatencyMargin         = 0.2
+	DefaultJudgeLatencyMarginAbsolute = 5 * time.Millisecond
 )
 
 // Default fills the optional fields left empty, so that what the engine,
@@ -85,6 +90,15 @@ func (r *Release) Default() {
 	for i := range a.Metrics {
 		if a.Metrics[i].Window == nil {
 			a.Metrics[i].Window = &metav1.Duration{Duration: DefaultMetricWindow}
+		}
+	}
+	if j := a.Judge; j != nil {
+		if j.LatencyMargin == nil {
+			m := DefaultJudgeLatencyMargin
+			j.LatencyMargin = &m
+		}
+		if j.LatencyMarginAbsolute == nil {
+			j.LatencyMarginAbsolute = &metav1.Duration{Duration: DefaultJudgeLatencyMarginAbsolute}
 		}
 	}
 

@@ -72,6 +72,19 @@ func TestDefault(t *testing.T) {
 				l.HeaderTimeout, l.IdleTimeout = dur(10*time.Second), dur(2*time.Minute)
 			},
 		},
+		"judge latency margins": {
+			tc: func(r *Release) { r.Spec.Analysis.Judge = &JudgeSpec{Alpha: 0.05} },
+			want: func(r *Release) {
+				r.Spec.Analysis.Judge.LatencyMargin = ptr(0.2)
+				r.Spec.Analysis.Judge.LatencyMarginAbsolute = dur(5 * time.Millisecond)
+			},
+		},
+		"judge latency margins given, zero included, are kept": {
+			tc: func(r *Release) {
+				r.Spec.Analysis.Judge = &JudgeSpec{LatencyMargin: ptr(0.0), LatencyMarginAbsolute: dur(0)}
+			},
+			want: func(*Release) {},
+		},
 		"maxWeight for stepWeight": {
 			tc:   func(r *Release) { r.Spec.Strategy = Strategy{StepWeight: 10} },
 			want: func(r *Release) { r.Spec.Strategy.MaxWeight = 50 },

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
@@ -59,6 +60,9 @@ func validateAnalysis(a *Analysis, driver string, p *field.Path) field.ErrorList
 			errs = appendErr(errs, httpURL(pp.Child("address"), a.Prometheus.Address))
 		}
 	}
+	if a.Judge != nil {
+		errs = append(errs, validateJudge(a.Judge, p.Child("judge"))...)
+	}
 	errs = appendErr(errs, tooMany(p.Child("metrics"), len(a.Metrics), maxMetrics, "metrics"))
 	first := map[string]int{}
 	for i := range a.Metrics {
@@ -70,6 +74,35 @@ func validateAnalysis(a *Analysis, driver string, p *field.Path) field.ErrorList
 			continue
 		}
 		first[name] = i
+	}
+	return errs
+}
+
+// The bounds of spec.analysis.judge, as the CRD states them.
+const (
+	maxJudgeAlpha                 = 0.5
+	maxJudgeLatencyMargin         = 1
+	maxJudgeLatencyMarginAbsolute = time.Minute
+)
+
+// validateJudge checks the statistical judge's settings; zero alpha and
+// minRequests mean their defaults.
+func validateJudge(j *JudgeSpec, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if math.IsNaN(j.Alpha) || j.Alpha < 0 || j.Alpha > maxJudgeAlpha {
+		errs = append(errs, field.Invalid(p.Child("alpha"), fmtFloat(j.Alpha),
+			fmt.Sprintf("%s is outside (0, %s]; 0 means the default, 0.01", fmtFloat(j.Alpha), fmtFloat(maxJudgeAlpha))))
+	}
+	if j.MinRequests < 0 {
+		errs = append(errs, field.Invalid(p.Child("minRequests"), j.MinRequests, fmt.Sprintf("%d is negative", j.MinRequests)))
+	}
+	if m := j.LatencyMargin; m != nil && (math.IsNaN(*m) || *m < 0 || *m > maxJudgeLatencyMargin) {
+		errs = append(errs, field.Invalid(p.Child("latencyMargin"), fmtFloat(*m),
+			fmt.Sprintf("%s is outside 0..1: a fraction of stable's latency (0.2 is 20%%); 0 turns the margin off", fmtFloat(*m))))
+	}
+	if d := j.LatencyMarginAbsolute; d != nil && (d.Duration < 0 || d.Duration > maxJudgeLatencyMarginAbsolute) {
+		errs = append(errs, field.Invalid(p.Child("latencyMarginAbsolute"), d.Duration.String(),
+			fmt.Sprintf("%s is outside 0s..%s; 0s turns the margin off", d.Duration, maxJudgeLatencyMarginAbsolute)))
 	}
 	return errs
 }

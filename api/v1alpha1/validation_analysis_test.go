@@ -31,6 +31,27 @@ func TestValidateAnalysis(t *testing.T) {
 				"spec.analysis.noDataTimeout: -1s is not a positive duration",
 			},
 		},
+		"judge settings": {
+			tc: func(r *Release) {
+				r.Spec.Analysis.Judge = &JudgeSpec{Alpha: 0.7, MinRequests: -1, LatencyMargin: ptr(1.5), LatencyMarginAbsolute: dur(-time.Millisecond)}
+			},
+			want: []string{
+				"spec.analysis.judge.alpha: 0.7 is outside (0, 0.5]; 0 means the default, 0.01",
+				"spec.analysis.judge.minRequests: -1 is negative",
+				"spec.analysis.judge.latencyMargin: 1.5 is outside 0..1: a fraction of stable's latency (0.2 is 20%); 0 turns the margin off",
+				"spec.analysis.judge.latencyMarginAbsolute: -1ms is outside 0s..1m0s; 0s turns the margin off",
+			},
+		},
+		"judge margin NaN": {
+			tc:   func(r *Release) { r.Spec.Analysis.Judge = &JudgeSpec{LatencyMargin: ptr(math.NaN())} },
+			want: []string{"spec.analysis.judge.latencyMargin: NaN is outside 0..1: a fraction of stable's latency (0.2 is 20%); 0 turns the margin off"},
+		},
+		"judge margins off": {
+			tc: func(r *Release) {
+				r.Spec.Analysis.Judge = &JudgeSpec{LatencyMargin: ptr(0.0), LatencyMarginAbsolute: dur(0)}
+			},
+			want: nil,
+		},
 		"unknown metric on a local release": {
 			tc:   func(r *Release) { r.Spec.Analysis.Metrics[1].Name = "error-rate" },
 			want: []string{`spec.analysis.metrics[1].name: "error-rate" is not a known metric; known metrics: request-duration, request-success-rate`},

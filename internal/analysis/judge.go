@@ -8,13 +8,18 @@ import (
 // not worse, or not known yet. It compares the two arms with each other from
 // the requests they really served, so it needs no absolute floor and no fixed
 // sample size, and it holds its false-rollback bound however often the shell
-// asks (see sequential.go).
+// asks (see the package documentation).
 //
 // Observe takes deltas: what each arm served since the previous call. The
-// shell may call it at any pace (about once a second is typical); batches of
-// different lengths are fine. Fail is final: once any test has reached its
-// bound the verdict stays Fail. Pass is not: it is recomputed from the
-// evidence, which keeps growing or shrinking as batches arrive.
+// shell may call it at any pace (every 250 ms locally, every analysis
+// interval on Kubernetes); batches of different lengths are fine, and the
+// judge pools them into windows itself (judge_window.go). Fail is final:
+// once any test has reached its bound the verdict stays Fail. Pass is not:
+// it opens gates, it never disarms. It is recomputed from the evidence on
+// every call, and a canary that turns bad after it was passed is failed
+// like any other (the fail tests stay armed, sequential_switch.go), so a
+// shell must keep feeding the judge, and acting on a Fail, until the
+// release ends.
 //
 // A Judge is pure logic (no clock, no I/O) and not safe for concurrent use.
 // It marshals to JSON with its configuration and test state, so a restarted
@@ -22,7 +27,9 @@ import (
 type Judge struct {
 	cfg JudgeConfig
 	st  judgeState
-	// scoring is cfg.canaryScoring(), derived from the configuration.
+	// shift and scoring are cfg.canaryShift() and cfg.canaryScoring(),
+	// derived from the configuration.
+	shift   []int
 	scoring [][]float64
 }
 
@@ -31,8 +38,8 @@ type judgeState struct {
 	Batches    uint64   `json:"batches"`
 	Errors     seqRisk  `json:"errors"`
 	ErrorFloor seqFloor `json:"errorFloor"`
-	// LatencyTail is the latency fail test.
-	LatencyTail seqTilt `json:"latencyTail"`
+	// LatencyFail is the latency fail test (judge_latency.go).
+	LatencyFail latencyFail `json:"latencyFail"`
 	// Latency has one pass-side test per configured quantile.
 	Latency []latencyTest `json:"latency,omitempty"`
 	// StableBuckets and CanaryBuckets are the cumulative histograms: stable's
@@ -41,6 +48,16 @@ type judgeState struct {
 	CanaryBuckets []uint64 `json:"canaryBuckets,omitempty"`
 	// SkippedLatency counts batches whose buckets did not match the bounds.
 	SkippedLatency uint64 `json:"skippedLatency,omitempty"`
+	// ErrorWindow and LatencyWindow are the open windows: what was pooled
+	// since each was last folded (judge_window.go).
+	ErrorWindow   judgeWindow `json:"errorWindow"`
+	LatencyWindow judgeWindow `json:"latencyWindow"`
+	// CanaryStarted is set by the first batch in which the canary served.
+	CanaryStarted bool `json:"canaryStarted,omitempty"`
+	// ShareCanary and ShareRequests count the canary's and all requests of
+	// the error windows folded since then: they size the windows.
+	ShareCanary   uint64 `json:"shareCanary,omitempty"`
+	ShareRequests uint64 `json:"shareRequests,omitempty"`
 	// Failed is set, once, when a test first reaches its bound.
 	Failed *judgeFailure `json:"failed,omitempty"`
 }
@@ -74,11 +91,11 @@ func NewJudge(cfg JudgeConfig) (*Judge, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	j := &Judge{cfg: cfg, scoring: cfg.canaryScoring()}
-	j.st.Errors = newSeqRisk(len(cfg.Ratios))
+	j := &Judge{cfg: cfg, shift: cfg.canaryShift(), scoring: cfg.canaryScoring()}
+	j.st.Errors = newSeqRisk(cfg.RatioWeights)
 	j.st.ErrorFloor = newSeqFloor()
 	if n := len(cfg.LatencyBounds); n > 0 {
-		j.st.LatencyTail = newSeqTilt()
+		j.st.LatencyFail = newLatencyFail()
 		j.st.StableBuckets = make([]uint64, n+1)
 		j.st.CanaryBuckets = make([]uint64, n+1)
 		for _, q := range cfg.LatencyQuantiles {
@@ -91,33 +108,10 @@ func NewJudge(cfg JudgeConfig) (*Judge, error) {
 // Config is the configuration in use, defaults filled in.
 func (j *Judge) Config() JudgeConfig { return j.cfg }
 
-// Observe folds in one batch: what each arm served since the last call.
-// Errors above Requests are capped; latency buckets that do not match the
-// configured bounds are left out of the latency tests (and said so in the
-// verdict) while the error test still uses the batch.
-func (j *Judge) Observe(stable, canary ArmSample) {
-	st := &j.st
-	st.Batches++
-	st.Errors.observe(j.cfg.Ratios, j.cfg.PassRatio, canary.Requests, stable.Requests, canary.Errors, stable.Errors)
-	st.ErrorFloor.observe(j.cfg.ErrorRateSlack, canary.Requests, canary.Errors)
-	if len(st.Latency) > 0 {
-		j.observeLatency(stable.Buckets, canary.Buckets)
-	}
-	if st.Failed == nil {
-		st.Failed = j.firstFailure()
-	}
-}
-
+// observeLatency folds one window's histograms (both of the configured
+// length) into the latency tests.
 func (j *Judge) observeLatency(stable, canary []uint64) {
 	st := &j.st
-	n := len(j.cfg.LatencyBounds) + 1
-	if len(stable) == 0 && len(canary) == 0 {
-		return
-	}
-	if len(stable) != n || len(canary) != n {
-		st.SkippedLatency++
-		return
-	}
 	ts, tc := sum(stable), sum(canary)
 	for i := range st.Latency {
 		lt := &st.Latency[i]
@@ -126,13 +120,14 @@ func (j *Judge) observeLatency(stable, canary []uint64) {
 			continue
 		}
 		xs, xc := sum(stable[lt.Boundary+1:]), sum(canary[j.cfg.canaryBound(lt.Boundary)+1:])
-		lt.Risk.observe(nil, j.cfg.PassRatio, tc, ts, xc, xs)
+		lt.Risk.observe(nil, nil, j.cfg.PassRatio, tc, ts, xc, xs)
 	}
+	prev := append([]uint64(nil), st.StableBuckets...)
 	for i := range stable {
 		st.StableBuckets[i] += stable[i]
 		st.CanaryBuckets[i] += canary[i]
 	}
-	st.LatencyTail.observe(stable, canary, st.StableBuckets, j.scoring)
+	st.LatencyFail.observe(stable, canary, prev, st.StableBuckets, j.shift, j.scoring)
 }
 
 // quantileBoundary is the index of the bucket bound the pass test of
@@ -158,14 +153,6 @@ func quantileBoundary(buckets []uint64, q float64) int {
 		}
 	}
 	return len(buckets) - 2
-}
-
-func maxOf(v []float64) float64 {
-	m := math.Inf(-1)
-	for _, x := range v {
-		m = max(m, x)
-	}
-	return m
 }
 
 func sum(v []uint64) uint64 {
@@ -232,9 +219,8 @@ func allPassed(ev []Evidence) bool {
 // firstFailure returns the failure of the test furthest past its bound, or
 // nil when none has reached it.
 func (j *Judge) firstFailure() *judgeFailure {
-	// The mixture's log is at most the largest term's: a cheap test first.
-	if maxOf(j.st.Errors.FailLogLR) < -math.Log(j.cfg.errorAlpha()) &&
-		(len(j.st.Latency) == 0 || maxOf(j.st.LatencyTail.LogLR) < -math.Log(j.cfg.latencyAlpha())) {
+	if j.st.Errors.failLogE() < -math.Log(j.cfg.errorAlpha()) &&
+		(len(j.st.Latency) == 0 || j.st.LatencyFail.logE() < -math.Log(j.cfg.latencyAlpha())) {
 		return nil
 	}
 	best, margin := -1, 0.0
@@ -242,7 +228,7 @@ func (j *Judge) firstFailure() *judgeFailure {
 		best, margin = 0, m
 	}
 	if len(j.st.Latency) > 0 {
-		if m := j.st.LatencyTail.logE() + math.Log(j.cfg.latencyAlpha()); m >= 0 && (best < 0 || m > margin) {
+		if m := j.st.LatencyFail.logE() + math.Log(j.cfg.latencyAlpha()); m >= 0 && (best < 0 || m > margin) {
 			best = 1
 		}
 	}
@@ -286,12 +272,12 @@ func (j *Judge) latencyEvidence(passAt float64) Evidence {
 	st := &j.st
 	x := Evidence{
 		Test:           "latency",
-		LogE:           st.LatencyTail.logE(),
+		LogE:           st.LatencyFail.logE(),
 		FailAt:         1 / j.cfg.latencyAlpha(),
 		PassLogE:       math.Inf(1),
 		PassAt:         passAt,
-		CanaryRequests: st.LatencyTail.CanaryTotal,
-		StableRequests: st.LatencyTail.StableTotal,
+		CanaryRequests: st.LatencyFail.Tail.CanaryTotal,
+		StableRequests: st.LatencyFail.Tail.StableTotal,
 	}
 	for _, lt := range st.Latency {
 		x.PassLogE = min(x.PassLogE, lt.Risk.PassLogLR)

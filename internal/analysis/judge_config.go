@@ -30,9 +30,39 @@ const (
 )
 
 // DefaultJudgeRatios are the alternatives the error test mixes over: the
-// canary's error rate being r times stable's. They span
-// regressions that matter, from 1.5× to 50×; each costs ln(len) of evidence.
-var DefaultJudgeRatios = []float64{1.5, 2, 3, 5, 8, 13, 21, 50}
+// canary's error rate being r times stable's. They span regressions that
+// matter, from 1.5× to 1000×; each costs the log of its prior weight
+// (DefaultJudgeRatioWeights). The largest stand for "the canary fails and
+// stable hardly ever does": at low traffic a few canary errors with no
+// stable error between them are all the data there is.
+var DefaultJudgeRatios = []float64{1.5, 2, 3, 5, 8, 13, 21, 50, 200, 1000}
+
+// DefaultJudgeRatioWeights are the prior weights of DefaultJudgeRatios:
+// half on the moderate regressions (1.5× to 21×, which enough traffic
+// catches within a minute or two whatever their weight), half on the
+// severe ones (50× and up), which low traffic has only a handful of errors
+// to tell by. That tilt lets three canary errors with no stable error
+// between them roll back a canary at 10% weight (ln(1/0.1) each, against
+// the error test's ln(200)) even when the windows' shares run a little
+// above the weight; uniform weights needed four as often as not.
+var DefaultJudgeRatioWeights = []float64{1, 1, 1, 1, 1, 1, 1, 7.0 / 3, 7.0 / 3, 7.0 / 3}
+
+// normalized scales positive weights to sum to one (others are left for
+// validate to refuse).
+func normalized(w []float64) []float64 {
+	var s float64
+	for _, x := range w {
+		s += x
+	}
+	out := make([]float64, len(w))
+	for i, x := range w {
+		out[i] = x
+		if s > 0 && !math.IsInf(s, 0) {
+			out[i] = x / s
+		}
+	}
+	return out
+}
 
 // DefaultJudgeLatencyQuantiles are stable's quantiles whose nearest bucket
 // bounds the latency pass tests count against: a pass needs evidence that the
@@ -52,6 +82,10 @@ type JudgeConfig struct {
 	// MinRequests is the fewest requests each arm must have served before
 	// the judge may pass; a fail needs no minimum.
 	MinRequests uint64 `json:"minRequests,omitempty"`
+	// WindowRequests is how many requests of each arm a window of pooled
+	// batches is sized to hold before it is folded into the tests
+	// (judge_window.go): at low traffic a single batch rarely holds both.
+	WindowRequests uint64 `json:"windowRequests,omitempty"`
 	// LatencyBounds are the upper bounds, in seconds and increasing, of the
 	// latency histogram buckets in ArmSample (the last bucket, +Inf, is
 	// implied). Empty turns the latency tests off.
@@ -60,6 +94,10 @@ type JudgeConfig struct {
 	LatencyQuantiles []float64 `json:"latencyQuantiles,omitempty"`
 	// Ratios are the error test's alternatives, each > 1.
 	Ratios []float64 `json:"ratios,omitempty"`
+	// RatioWeights are the prior weights of Ratios, positive, one each;
+	// they are scaled to sum to one. Empty means DefaultJudgeRatioWeights
+	// with the default Ratios, equal weights with others.
+	RatioWeights []float64 `json:"ratioWeights,omitempty"`
 	// PassRatio is the tolerated margin, > 1: a pass needs evidence that the
 	// canary's rates are below PassRatio times stable's.
 	PassRatio float64 `json:"passRatio,omitempty"`
@@ -91,9 +129,19 @@ func (c JudgeConfig) withDefaults() JudgeConfig {
 	if c.MinRequests == 0 {
 		c.MinRequests = DefaultJudgeMinRequests
 	}
+	if c.WindowRequests == 0 {
+		c.WindowRequests = DefaultJudgeWindowRequests
+	}
 	if len(c.Ratios) == 0 {
 		c.Ratios = append([]float64(nil), DefaultJudgeRatios...)
+		if len(c.RatioWeights) == 0 {
+			c.RatioWeights = append([]float64(nil), DefaultJudgeRatioWeights...)
+		}
 	}
+	if len(c.RatioWeights) == 0 {
+		c.RatioWeights = uniform(len(c.Ratios))
+	}
+	c.RatioWeights = normalized(c.RatioWeights)
 	if c.PassRatio == 0 {
 		c.PassRatio = DefaultJudgePassRatio
 	}
@@ -136,6 +184,15 @@ func (c JudgeConfig) validate() error {
 	for _, r := range c.Ratios {
 		if !(r > 1) || math.IsInf(r, 0) {
 			errs = append(errs, fmt.Errorf("ratios must be finite numbers > 1, got %v", r))
+			break
+		}
+	}
+	if len(c.RatioWeights) != len(c.Ratios) {
+		errs = append(errs, fmt.Errorf("ratioWeights must have one weight per ratio: %d weights for %d ratios", len(c.RatioWeights), len(c.Ratios)))
+	}
+	for _, w := range c.RatioWeights {
+		if !(w > 0) || math.IsInf(w, 0) {
+			errs = append(errs, fmt.Errorf("ratioWeights must be positive and finite, got %v", w))
 			break
 		}
 	}

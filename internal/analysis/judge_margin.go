@@ -1,6 +1,11 @@
 package analysis
 
-import "math"
+import (
+	"math"
+	"time"
+
+	"sluice.dev/sluice/api/v1alpha1"
+)
 
 // The latency margin. Two versions of one program in two processes never
 // answer in exactly the same time: on a loaded machine a healthy canary can
@@ -39,11 +44,12 @@ import "math"
 
 // Defaults of the latency margin.
 const (
-	// DefaultJudgeLatencyRelativeMargin is the relative slowdown tolerated.
-	DefaultJudgeLatencyRelativeMargin = 0.2
+	// DefaultJudgeLatencyRelativeMargin is the relative slowdown tolerated:
+	// spec.analysis.judge.latencyMargin's default.
+	DefaultJudgeLatencyRelativeMargin = v1alpha1.DefaultJudgeLatencyMargin
 	// DefaultJudgeLatencyAbsoluteMargin is the absolute slowdown tolerated,
-	// in seconds.
-	DefaultJudgeLatencyAbsoluteMargin = 0.005
+	// in seconds: spec.analysis.judge.latencyMarginAbsolute's default.
+	DefaultJudgeLatencyAbsoluteMargin = float64(v1alpha1.DefaultJudgeLatencyMarginAbsolute) / float64(time.Second)
 )
 
 // relMargin and absMargin are the margins in effect: a negative setting

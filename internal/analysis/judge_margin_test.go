@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -240,9 +241,10 @@ func TestJudgeMarginConfig(t *testing.T) {
 	}
 }
 
-// A state saved before the margin existed is refused with a reason, never
-// resumed under a different null.
-func TestJudgeJSONRefusesVersion1(t *testing.T) {
+// A state saved by an earlier version (before the margin, before windows
+// and switching) is refused with a reason, never resumed under a different
+// test.
+func TestJudgeJSONRefusesEarlierVersions(t *testing.T) {
 	j, err := NewJudge(JudgeConfig{LatencyBounds: fineBounds})
 	if err != nil {
 		t.Fatal(err)
@@ -251,18 +253,20 @@ func TestJudgeJSONRefusesVersion1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	old := strings.Replace(string(b), `"version":2`, `"version":1`, 1)
-	if old == string(b) {
-		t.Fatalf("no version 2 in %s", b)
-	}
-	var got Judge
-	err = json.Unmarshal([]byte(old), &got)
-	if err == nil || !strings.Contains(err.Error(), "without margin") {
-		t.Fatalf("restoring a version 1 state: error = %v, want one that says why", err)
+	for v, why := range map[int]string{1: "without margin", 2: "without windows or switching"} {
+		old := strings.Replace(string(b), `"version":3`, fmt.Sprintf(`"version":%d`, v), 1)
+		if old == string(b) {
+			t.Fatalf("no version 3 in %s", b)
+		}
+		var got Judge
+		err = json.Unmarshal([]byte(old), &got)
+		if err == nil || !strings.Contains(err.Error(), why) {
+			t.Errorf("restoring a version %d state: error = %v, want one that says %q", v, err, why)
+		}
 	}
 	var back Judge
 	if err := json.Unmarshal(b, &back); err != nil {
-		t.Fatalf("restoring a version 2 state: %v", err)
+		t.Fatalf("restoring a version 3 state: %v", err)
 	}
 	if !reflect.DeepEqual(back.scoring, j.scoring) {
 		t.Errorf("restored judge scores the canary differently")

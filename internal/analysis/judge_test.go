@@ -63,7 +63,8 @@ func TestJudgeDecisions(t *testing.T) {
 		"little traffic and no errors": {
 			cfg: withLatency, batches: 20,
 			batch: func(int) (ArmSample, ArmSample) { return arm(9, 0, stableShape), arm(1, 0, stableShape) },
-			want:  JudgeContinue, reason: "need 480 more canary requests",
+			want:  JudgeContinue, reason: "need 492 more canary requests", // 8 tested, 12 pooled
+
 		},
 		"canary fails ten times as often": {
 			cfg: withLatency, batches: 60,
@@ -85,7 +86,8 @@ func TestJudgeDecisions(t *testing.T) {
 		"healthy canary, too few canary requests": {
 			cfg: withLatency, batches: 100,
 			batch: func(i int) (ArmSample, ArmSample) { return arm(900, 1, stableShape), arm(4, 0, stableShape) },
-			want:  JudgeContinue, reason: "need 100 more canary requests before a pass is possible (have 400, minimum 500)",
+			want:  JudgeContinue, reason: "need 104 more canary requests before a pass is possible (have 396, minimum 500)", // 4 pooled
+
 		},
 		"latency buckets that do not match the bounds": {
 			cfg: withLatency, batches: 300,
@@ -294,7 +296,7 @@ func TestJudgeJSONRejects(t *testing.T) {
 		"wrong shape":      {in: `{"version": "one"}`, want: "restoring judge state"},
 		"other version":    {in: edit(func(s *judgeSnapshot) { s.Version = 99 }), want: "version 99"},
 		"invalid config":   {in: edit(func(s *judgeSnapshot) { s.Config.Alpha = 3 }), want: "alpha must be in (0, 1)"},
-		"ratios mismatch":  {in: edit(func(s *judgeSnapshot) { s.State.Errors.FailLogLR = nil }), want: "configured ratios"},
+		"ratios mismatch":  {in: edit(func(s *judgeSnapshot) { s.State.Errors.Fail.W = nil }), want: "configured ratios"},
 		"buckets mismatch": {in: edit(func(s *judgeSnapshot) { s.State.StableBuckets = s.State.StableBuckets[1:] }), want: "configured bounds"},
 		"boundary outside": {in: edit(func(s *judgeSnapshot) { s.State.Latency[0].Boundary = 50 }), want: "latency test 0"},
 	}

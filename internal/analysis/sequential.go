@@ -22,16 +22,20 @@ import "math"
 // With Poisson arrivals x is exactly Binomial(E, p0) under the null. With a
 // fixed number of requests per arm it is hypergeometric instead, which is
 // smaller in the convex order (Hoeffding, 1963); the ratio is convex in x, so
-// its expectation stays at most one and the bound still holds.
+// its expectation stays at most one and the bound still holds. The judge
+// applies these ratios to windows of pooled batches (judge_window.go), not
+// to single batches, so that at low traffic p0 is about the canary's
+// weight rather than its share of one tiny batch.
 
 // seqRisk is the relative-risk e-process for one kind of event: the fail side
 // is a mixture, with equal weights, over the alternatives "the canary's rate is
-// r times stable's" for each r of a grid; the pass side tests the null "the
-// canary's rate is at least PassRatio times stable's" against "equal rates".
+// r times stable's" for each r of a grid, with fixed-share switching so that
+// it stays armed however long the canary was healthy (sequential_switch.go);
+// the pass side tests the null "the canary's rate is at least PassRatio
+// times stable's" against "equal rates".
 type seqRisk struct {
-	// FailLogLR[i] is ln of the product of batch likelihood ratios for the
-	// i-th ratio of the grid.
-	FailLogLR []float64 `json:"failLogLR"`
+	// Fail is the fail side: the mixture over the grid of ratios.
+	Fail switchMix `json:"fail"`
 	// PassLogLR is ln of the pass-side product.
 	PassLogLR float64 `json:"passLogLR"`
 	// CanaryEvents and StableEvents count the events folded in.
@@ -42,24 +46,34 @@ type seqRisk struct {
 	StableTotal uint64 `json:"stableTotal"`
 }
 
-func newSeqRisk(ratios int) seqRisk { return seqRisk{FailLogLR: make([]float64, ratios)} }
+func newSeqRisk(prior []float64) seqRisk { return seqRisk{Fail: newSwitchMix(prior)} }
 
-// observe folds in one batch: nc and ns requests, xc and xs events.
-func (s *seqRisk) observe(ratios []float64, passRatio float64, nc, ns, xc, xs uint64) {
+// observe folds in one window: nc and ns requests, xc and xs events. The
+// fail side mixes over ratios with the prior weights; with ratios nil only
+// the pass side is kept.
+func (s *seqRisk) observe(ratios, prior []float64, passRatio float64, nc, ns, xc, xs uint64) {
 	xc, xs = min(xc, nc), min(xs, ns)
 	s.CanaryTotal += nc
 	s.StableTotal += ns
 	s.CanaryEvents += xc
 	s.StableEvents += xs
 	events := xc + xs
-	if nc == 0 || ns == 0 || events == 0 {
+	informative := nc > 0 && ns > 0 && events > 0
+	if len(ratios) > 0 && nc > 0 {
+		lr := make([]float64, len(ratios))
+		if informative {
+			p0 := float64(nc) / float64(nc+ns)
+			for i, r := range ratios {
+				lr[i] = riskLogLR(r, p0, xc, events)
+			}
+		}
+		s.Fail.update(lr, prior, nc)
+	}
+	if !informative {
 		// Every event landed where all the traffic went: no information.
 		return
 	}
 	p0 := float64(nc) / float64(nc+ns)
-	for i, r := range ratios {
-		s.FailLogLR[i] += riskLogLR(r, p0, xc, events)
-	}
 	s.PassLogLR -= riskLogLR(passRatio, p0, xc, events)
 }
 
@@ -69,8 +83,8 @@ func riskLogLR(r, p0 float64, x, events uint64) float64 {
 	return float64(x)*math.Log(r) - float64(events)*math.Log1p((r-1)*p0)
 }
 
-// failLogE is ln of the fail-side mixture e-value.
-func (s *seqRisk) failLogE() float64 { return logMeanExp(s.FailLogLR) }
+// failLogE is ln of the fail-side e-value.
+func (s *seqRisk) failLogE() float64 { return s.Fail.logE() }
 
 // seqFloor is a one-sample e-process on the canary's own error rate against
 // the null "the canary fails at least a share slack of its requests", mixed
@@ -131,22 +145,28 @@ func logMeanExp2(a, b float64) float64 {
 }
 
 // seqTilt is the latency fail test: a permutation e-process on a score of
-// each request's latency bucket. Given a batch's N timed requests, nc of them
-// the canary's, "the canary is no slower" makes the canary's set a uniformly
-// random nc-subset of the batch, so for any score s fixed before the batch,
+// each request's latency bucket. Given a window's N timed requests, nc of
+// them the canary's, "the canary is no slower" makes the canary's set a
+// uniformly random nc-subset of the window, so for any score s fixed before
+// the window,
 //
 //	exp(θ·Σ_canary s) / ((1/N)·Σ_batch exp(θ·s))^nc
 //
 // has expectation at most one (sampling without replacement is smaller in
 // the convex order than with replacement, Hoeffding 1963). It is mixed with
-// equal weights over tiltThetas. The scores are log-survival ("how rare is a
+// equal weights over tiltThetas, with switching (sequential_switch.go). The
+// scores are log-survival ("how rare is a
 // request this slow") under stable's running histogram, counted only above
 // stable's median, so that they weigh a slower tail heavily, a slower body
 // less, and never credit a canary for being faster at the fast end.
 type seqTilt struct {
-	LogLR       []float64 `json:"logLR"`
-	CanaryTotal uint64    `json:"canaryTotal"`
-	StableTotal uint64    `json:"stableTotal"`
+	// Fail is the mixture over the tilts, with switching.
+	Fail switchMix `json:"fail"`
+	// Body selects the body scores (judge_latency.go) instead of the tail
+	// scores described above.
+	Body        bool   `json:"body,omitempty"`
+	CanaryTotal uint64 `json:"canaryTotal"`
+	StableTotal uint64 `json:"stableTotal"`
 	// Scores are the bucket scores in use, placed when stable had served
 	// ScoredAt requests; nil until it has served tiltMinStable.
 	Scores   []float64 `json:"scores,omitempty"`
@@ -162,6 +182,9 @@ type seqTilt struct {
 // body, large ones a few very slow requests.
 var tiltThetas = []float64{0.05, 0.1, 0.15, 0.25, 0.4, 0.6, 1, 1.5}
 
+// tiltPrior weighs the tilts equally.
+var tiltPrior = uniform(len(tiltThetas))
+
 const (
 	// tiltMinStable is how many stable requests place the first scores.
 	tiltMinStable = 100
@@ -170,7 +193,22 @@ const (
 	tiltRescore = 1.0 / 64
 )
 
-func newSeqTilt() seqTilt { return seqTilt{LogLR: make([]float64, len(tiltThetas))} }
+func newSeqTilt() seqTilt { return seqTilt{Fail: newSwitchMix(tiltPrior)} }
+
+// thetas are the tilts this test mixes over.
+func (t *seqTilt) thetas() []float64 {
+	if t.Body {
+		return bodyThetas
+	}
+	return tiltThetas
+}
+
+func (t *seqTilt) prior() []float64 {
+	if t.Body {
+		return bodyPrior
+	}
+	return tiltPrior
+}
 
 // rescore places the scores again from stable's cumulative histogram h (the
 // batches before the current one) when it has grown enough.
@@ -182,6 +220,12 @@ func (t *seqTilt) rescore(h []uint64) {
 	if len(t.Scores) != len(h) {
 		t.Scores = make([]float64, len(h))
 	}
+	t.ScoredAt = total
+	t.expm1 = nil
+	if t.Body {
+		bodyScores(t.Scores, h, total)
+		return
+	}
 	above := total
 	for i := range h {
 		// P(stable slower than bucket i's lower edge), smoothed by one.
@@ -189,8 +233,6 @@ func (t *seqTilt) rescore(h []uint64) {
 		t.Scores[i] = max(0, -math.Log(surv)-math.Ln2)
 		above -= h[i]
 	}
-	t.ScoredAt = total
-	t.expm1 = nil
 }
 
 // observe folds in one batch's bucket counts, then rescores from the
@@ -215,13 +257,16 @@ func (t *seqTilt) observe(stable, canary, h []uint64, scoring [][]float64) {
 	for i, s := range t.Scores {
 		cs := t.canary[i]
 		canaryScore += float64(canary[i]) * cs
-		scored = scored || (s > 0 && stable[i] > 0) || (cs > 0 && canary[i] > 0)
+		scored = scored || (s != 0 && stable[i] > 0) || (cs != 0 && canary[i] > 0)
 	}
+	thetas := t.thetas()
+	lr := make([]float64, len(thetas))
+	defer func() { t.Fail.update(lr, t.prior(), nc) }()
 	if !scored {
 		return // every request of the batch scores zero: the ratio is exactly one
 	}
 	n := float64(ns + nc)
-	for k, th := range tiltThetas {
+	for k, th := range thetas {
 		m := 0.0 // Σ over the batch of exp(θs) - 1; zero-score requests add nothing
 		for i, e := range t.expm1[k] {
 			if e != 0 {
@@ -231,7 +276,7 @@ func (t *seqTilt) observe(stable, canary, h []uint64, scoring [][]float64) {
 				m += float64(canary[i]) * ec
 			}
 		}
-		t.LogLR[k] += th*canaryScore - float64(nc)*math.Log1p(m/n)
+		lr[k] = th*canaryScore - float64(nc)*math.Log1p(m/n)
 	}
 }
 
@@ -243,9 +288,10 @@ func (t *seqTilt) cache(scoring [][]float64) {
 			t.canary[i] += x * t.Scores[k]
 		}
 	}
-	t.expm1 = make([][]float64, len(tiltThetas))
-	t.canaryExpm1 = make([][]float64, len(tiltThetas))
-	for k, th := range tiltThetas {
+	thetas := t.thetas()
+	t.expm1 = make([][]float64, len(thetas))
+	t.canaryExpm1 = make([][]float64, len(thetas))
+	for k, th := range thetas {
 		t.expm1[k] = make([]float64, len(t.Scores))
 		t.canaryExpm1[k] = make([]float64, len(t.Scores))
 		for i, s := range t.Scores {
@@ -255,4 +301,4 @@ func (t *seqTilt) cache(scoring [][]float64) {
 	}
 }
 
-func (t *seqTilt) logE() float64 { return logMeanExp(t.LogLR) }
+func (t *seqTilt) logE() float64 { return t.Fail.logE() }

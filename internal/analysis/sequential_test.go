@@ -89,9 +89,9 @@ func TestFloorIsAnEValueAboveSlack(t *testing.T) {
 	}
 }
 
-// The latency tail test's batch ratio must have expectation at most one when
-// which requests are the canary's is a uniformly random subset: enumerate
-// every subset of a small batch.
+// The latency tilt tests' batch ratio (tail and body scores) must have
+// expectation at most one when which requests are the canary's is a
+// uniformly random subset: enumerate every subset of a small batch.
 func TestTiltRatioIsAnEValue(t *testing.T) {
 	stableHist := []uint64{400, 300, 200, 80, 15, 5} // places the scores
 	tests := map[string]struct {
@@ -109,43 +109,56 @@ func TestTiltRatioIsAnEValue(t *testing.T) {
 		"margin, one slow": {labels: []int{0, 0, 1, 0, 5, 1, 0, 1, 0}, nc: 2, shift: []int{0, 0, 0, 1, 2, 3}},
 		"margin, all slow": {labels: []int{5, 5, 4, 5, 4, 3}, nc: 2, shift: []int{0, 0, 0, 0, 2, 4}},
 	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			n := len(tc.labels)
-			var mean float64
-			subsets := 0
-			for mask := 0; mask < 1<<n; mask++ {
-				if popcount(mask) != tc.nc {
-					continue
-				}
-				st := newSeqTilt()
-				st.rescore(stableHist)
-				stable, canary := make([]uint64, len(stableHist)), make([]uint64, len(stableHist))
-				for i, b := range tc.labels {
-					if mask&(1<<i) != 0 {
-						canary[b]++
-					} else {
-						stable[b]++
-					}
-				}
-				shift := tc.shift
-				if shift == nil {
-					shift = []int{0, 1, 2, 3, 4, 5}
-				}
-				scoring := make([][]float64, len(shift))
-				for i, k := range shift {
-					scoring[i] = make([]float64, len(shift))
-					scoring[i][k] = 1
-				}
-				st.observe(stable, canary, stableHist, scoring)
-				mean += math.Exp(st.logE())
-				subsets++
+	for _, body := range []bool{false, true} {
+		for name, tc := range tests {
+			if body {
+				name = "body scores, " + name
 			}
-			mean /= float64(subsets)
-			if mean > 1+1e-9 {
-				t.Errorf("E[tilt e-value] over all %d canary subsets = %v, want ≤ 1", subsets, mean)
+			t.Run(name, func(t *testing.T) {
+				tiltSubsets(t, stableHist, tc.labels, tc.nc, tc.shift, body)
+			})
+		}
+	}
+}
+
+// tiltSubsets checks E[e-value] ≤ 1 over every canary subset of size nc.
+func tiltSubsets(t *testing.T, stableHist []uint64, labels []int, nc int, shift []int, body bool) {
+	t.Helper()
+	if shift == nil {
+		shift = []int{0, 1, 2, 3, 4, 5}
+	}
+	scoring := make([][]float64, len(shift))
+	for i, k := range shift {
+		scoring[i] = make([]float64, len(shift))
+		scoring[i][k] = 1
+	}
+	n := len(labels)
+	var mean float64
+	subsets := 0
+	for mask := 0; mask < 1<<n; mask++ {
+		if popcount(mask) != nc {
+			continue
+		}
+		st := newSeqTilt()
+		if body {
+			st = newLatencyFail().Body
+		}
+		st.rescore(stableHist)
+		stable, canary := make([]uint64, len(stableHist)), make([]uint64, len(stableHist))
+		for i, b := range labels {
+			if mask&(1<<i) != 0 {
+				canary[b]++
+			} else {
+				stable[b]++
 			}
-		})
+		}
+		st.observe(stable, canary, stableHist, scoring)
+		mean += math.Exp(st.logE())
+		subsets++
+	}
+	mean /= float64(subsets)
+	if mean > 1+1e-9 {
+		t.Errorf("E[tilt e-value] over all %d canary subsets = %v, want ≤ 1", subsets, mean)
 	}
 }
 

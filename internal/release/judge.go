@@ -83,7 +83,7 @@ func (t *turn) judgeReading(ctx context.Context, prev *v1alpha1.JudgeStatus) (*v
 		if len(stableBounds) > 0 && slices.Equal(stableBounds, canaryBounds) {
 			bounds = stableBounds
 		}
-		j, err := analysis.NewJudge(judgeConfig(t.rel.Spec.Analysis.Judge, bounds))
+		j, err := analysis.NewJudge(analysis.JudgeConfigFor(t.rel.Spec.Analysis.Judge, bounds))
 		if err != nil {
 			return nil, none, fmt.Errorf("spec.analysis.judge: %w", err)
 		}
@@ -98,15 +98,6 @@ func (t *turn) judgeReading(ctx context.Context, prev *v1alpha1.JudgeStatus) (*v
 	// runner restarted): the batch is unknown, so it is skipped and the
 	// reading is the new base.
 	return saveJudge(&j, startedAt, stable, canary)
-}
-
-// judgeConfig is the judge's configuration from the spec.
-func judgeConfig(spec *v1alpha1.JudgeSpec, bounds []float64) analysis.JudgeConfig {
-	cfg := analysis.JudgeConfig{Alpha: spec.Alpha, LatencyBounds: bounds}
-	if spec.MinRequests > 0 {
-		cfg.MinRequests = uint64(spec.MinRequests)
-	}
-	return cfg
 }
 
 // delta is what a version served between two readings of cumulative

@@ -13,7 +13,7 @@ type argo struct {
 	w         int
 	out       outcome
 	win       *ring
-	bake      bool
+	plan      plan
 	failures  [2]int
 	errStreak [2]int
 }
@@ -23,10 +23,10 @@ const (
 	argoErrorLimit   = 4
 )
 
-func newArgo(bake bool) *argo {
+func newArgo(p plan) *argo {
 	// The run's first measurement, taken as the rollout starts, finds no
 	// data yet: one Error for each metric.
-	return &argo{w: stepWeight, win: newRing(successWin), bake: bake, errStreak: [2]int{1, 1}}
+	return &argo{w: p.start(), win: newRing(successWin), plan: p, errStreak: [2]int{1, 1}}
 }
 
 func (a *argo) weight() int    { return a.w }
@@ -44,9 +44,10 @@ func (a *argo) tick(t int, _, canary *arm) {
 		}
 		// Steps advance on time: the pause at this weight is over.
 		switch {
+		case a.plan.hold > 0:
 		case a.w < maxWeight:
 			a.w = min(a.w+stepWeight, maxWeight)
-		case !a.bake:
+		case a.plan.promotes():
 			a.out, a.w = promoted, 100
 		}
 	}

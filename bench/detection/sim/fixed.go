@@ -149,16 +149,18 @@ func (f FixedWeight) traffic(seed uint64) func() (stable, canary *arm) {
 	if f.Arrivals == Poisson {
 		// The benchmark's stream, one "second" per tick.
 		sc := Scenario{Name: "fixed-weight", RPS: perTick, Stable: f.Stable, Canary: f.Canary}
-		st := newStream(sc, seed, streamID(sc.Name))
+		st := newStream(sc.phases(), seed, streamID(sc.Name))
+		t := 0
 		return func() (*arm, *arm) {
-			st.next()
+			t++
+			st.next(t)
 			return st.split(f.Weight)
 		}
 	}
 	g := &evenTraffic{
 		rng:     rand.New(rand.NewPCG(seed, streamID("fixed-weight-even"))),
-		stable:  newSampler(f.Stable, false),
-		canary:  newSampler(f.Canary, false),
+		stable:  newSampler(f.Stable, false, stableP99),
+		canary:  newSampler(f.Canary, false, stableP99),
 		perTick: perTick,
 		thr:     uint64(f.Weight) * (math.MaxUint64 / 100),
 	}

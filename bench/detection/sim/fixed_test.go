@@ -112,13 +112,17 @@ func TestFixedWeightSpread(t *testing.T) {
 func TestFixedWeightHealthyCanary(t *testing.T) {
 	f := faultyAt20()
 	f.Canary, f.Horizon = f.Stable, 2*time.Minute
+	seeds, limit := 200, 6 // α = 1%: 2 expected at most; 6 is far out
+	if raceEnabled {
+		seeds, limit = 100, 4
+	}
 	for _, arr := range []Arrivals{Poisson, Even} {
 		f.Arrivals = arr
-		sp, err := f.Simulate(200, 1)
+		sp, err := f.Simulate(seeds, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if sp.RolledBack > 6 { // α = 1%: 2 expected at most; 6 is far out
+		if sp.RolledBack > limit {
 			t.Errorf("%s: %d of %d healthy canaries rolled back", arr, sp.RolledBack, sp.Runs)
 		}
 		if sp.Median != f.Horizon {

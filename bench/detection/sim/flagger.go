@@ -1,22 +1,25 @@
 package sim
 
-// flagger follows Flagger's canary analysis as its documentation describes
-// it: every interval, query request-success-rate (min 99, 1m window) and
+// flagger follows Flagger's canary analysis as its scheduler runs it
+// (pkg/controller/scheduler.go, advanceCanary): every interval it first
+// rolls back if the failed checks have already reached the threshold, and
+// only otherwise queries request-success-rate (min 99, 1m window) and
 // request-duration (p99 max 500 ms, 30s window) for the canary; a failed
 // check, or a query with no values, halts advancement and counts one failed
-// check; the count is never reset, and reaching the threshold rolls back. A
-// passing check adds stepWeight up to maxWeight; a passing check at maxWeight
-// promotes. With bake set it never promotes (to count false rollbacks).
+// check, never reset. So the rollback comes one interval after the
+// threshold-th failed check, not at it. A passing check adds stepWeight up
+// to maxWeight; a passing check at maxWeight promotes. With a held weight
+// the weight never moves; with a bake or a held weight it never promotes.
 type flagger struct {
 	w      int
 	failed int
 	out    outcome
 	win    *ring
-	bake   bool
+	plan   plan
 }
 
-func newFlagger(bake bool) *flagger {
-	return &flagger{w: stepWeight, win: newRing(successWin), bake: bake}
+func newFlagger(p plan) *flagger {
+	return &flagger{w: p.start(), win: newRing(successWin), plan: p}
 }
 
 func (f *flagger) weight() int    { return f.w }
@@ -27,17 +30,20 @@ func (f *flagger) tick(t int, _, canary *arm) {
 	if t%interval != 0 {
 		return
 	}
+	if f.failed >= threshold {
+		// The threshold was reached at the previous check; this one acts.
+		f.out, f.w = rolledBack, 0
+		return
+	}
 	if !f.checkPasses() {
 		f.failed++
-		if f.failed >= threshold {
-			f.out, f.w = rolledBack, 0
-		}
 		return
 	}
 	switch {
+	case f.plan.hold > 0:
 	case f.w < maxWeight:
 		f.w = min(f.w+stepWeight, maxWeight)
-	case !f.bake:
+	case f.plan.promotes():
 		f.out, f.w = promoted, 100
 	}
 }

@@ -19,6 +19,25 @@ const (
 	promoted
 )
 
+// plan is how a run's weights go: the shared plan below, or one weight
+// held throughout; bake keeps a method analysing at its last weight
+// instead of promoting.
+type plan struct {
+	hold int
+	bake bool
+}
+
+// start is the weight of the first second.
+func (p plan) start() int {
+	if p.hold > 0 {
+		return p.hold
+	}
+	return stepWeight
+}
+
+// promotes reports whether a method may promote at all.
+func (p plan) promotes() bool { return p.hold == 0 && !p.bake }
+
 // The release plan all methods share, in Flagger's words: start at
 // stepWeight, add stepWeight after each passing interval up to maxWeight,
 // promote after a passing interval at maxWeight.

@@ -33,22 +33,27 @@ type runResult struct {
 	// Canary and Bad count the canary's requests and bad requests served
 	// until the rollback (or the horizon).
 	Canary, Bad float64
+	// PassedAt is the first second the judge passed the canary (the
+	// sluice-sequential method only), 0 if never.
+	PassedAt int
 }
 
-func newMethods(sc Scenario, st *stream, o Options) ([]method, error) {
-	bake := sc.Healthy
+// planOf is the scenario's plan for every method.
+func planOf(sc Scenario) plan { return plan{hold: sc.Hold, bake: sc.Healthy || sc.Bake} }
+
+func newMethods(st *stream, p plan, o Options) ([]method, error) {
 	cfg := o.Judge
 	cfg.Alpha, cfg.LatencyBounds = o.Alpha, latencyBounds
-	seq, err := newSluiceSequential(cfg, bake)
+	seq, err := newSluiceSequential(cfg, p)
 	if err != nil {
 		return nil, err
 	}
 	return []method{
-		newFlagger(bake),
-		newArgo(bake),
-		newSluiceThreshold(bake),
+		newFlagger(p),
+		newArgo(p),
+		newSluiceThreshold(p),
 		seq,
-		newSPRT(st.stable, st.canary, o.SPRTAlpha, o.SPRTBeta, bake),
+		newSPRT(st, o.SPRTAlpha, o.SPRTBeta, p),
 	}, nil
 }
 
@@ -56,15 +61,15 @@ func newMethods(sc Scenario, st *stream, o Options) ([]method, error) {
 // stream. A promoted canary keeps serving all traffic until the horizon: its
 // bad requests count, and once every method has decided, the rest of the
 // horizon is added at its expected value instead of being simulated.
-func runOne(sc Scenario, seed uint64, o Options) ([]runResult, error) {
-	st := newStream(sc, seed, streamID(sc.Name))
-	ms, err := newMethods(sc, st, o)
+func runOne(sc Scenario, ps []phase, seed uint64, o Options) ([]runResult, error) {
+	st := newStream(ps, seed, streamID(sc.Name))
+	ms, err := newMethods(st, planOf(sc), o)
 	if err != nil {
 		return nil, err
 	}
 	res := make([]runResult, len(ms))
 	for t := 1; t <= sc.Horizon; t++ {
-		st.next()
+		st.next(t)
 		done := true
 		for i, m := range ms {
 			r := &res[i]
@@ -84,30 +89,44 @@ func runOne(sc Scenario, seed uint64, o Options) ([]runResult, error) {
 			done = done && r.Out != running
 		}
 		if done {
-			rest := float64(sc.Horizon - t)
+			reqs, bad := expectedAfter(ps, t, sc.Horizon)
 			for i := range res {
 				if res[i].Out == promoted {
-					res[i].Canary += math.Round(rest * sc.RPS)
-					res[i].Bad += math.Round(rest * sc.RPS * badRate(sc))
+					res[i].Canary += math.Round(reqs)
+					res[i].Bad += math.Round(bad)
 				}
 			}
 			break
 		}
 	}
-	for i := range res {
+	for i, m := range ms {
 		if res[i].Out != rolledBack {
 			res[i].At = sc.Horizon
+		}
+		if s, ok := m.(*sluiceSequential); ok {
+			res[i].PassedAt = s.passedAt
 		}
 	}
 	return res, nil
 }
 
-// badRate is the share of the canary's requests that are bad.
-func badRate(sc Scenario) float64 {
-	if sc.BadIsSlow {
-		return 1 - sc.Canary.cdf(stableP99)
+// expectedAfter is the expected number of requests, and of bad ones, that
+// a canary serving all traffic gets in seconds from+1 .. to.
+func expectedAfter(ps []phase, from, to int) (reqs, bad float64) {
+	for i := phaseAt(ps, from+1); i < len(ps); i++ {
+		start := max(from, ps[i].from)
+		end := to
+		if i+1 < len(ps) {
+			end = min(to, ps[i+1].from)
+		}
+		if end <= start {
+			continue
+		}
+		n := float64(end-start) * ps[i].rps
+		reqs += n
+		bad += n * ps[i].badRate
 	}
-	return sc.Canary.ErrorRate
+	return reqs, bad
 }
 
 func streamID(name string) uint64 {
@@ -137,6 +156,10 @@ func runAll(scs []Scenario, o Options) ([][][]runResult, error) {
 	for i := range scs {
 		results[i] = make([][]runResult, o.Seeds)
 	}
+	phases := make([][]phase, len(scs))
+	for i := range scs {
+		phases[i] = scs[i].phases()
+	}
 	type job struct{ sc, seed int }
 	jobs := make(chan job)
 	var (
@@ -149,7 +172,7 @@ func runAll(scs []Scenario, o Options) ([][][]runResult, error) {
 		go func() {
 			defer wg.Done()
 			for jb := range jobs {
-				r, err := runOne(scs[jb.sc], o.SeedBase+uint64(jb.seed), o)
+				r, err := runOne(scs[jb.sc], phases[jb.sc], o.SeedBase+uint64(jb.seed), o)
 				if err != nil {
 					mu.Lock()
 					firstErr = fmt.Errorf("scenario %s seed %d: %w", scs[jb.sc].Name, jb.seed, err)

@@ -15,15 +15,17 @@ type sluiceSequential struct {
 	j    *analysis.Judge
 	w    int
 	out  outcome
-	bake bool
+	plan plan
+	// passedAt is the first second the judge said Pass, 0 if never.
+	passedAt int
 }
 
-func newSluiceSequential(cfg analysis.JudgeConfig, bake bool) (*sluiceSequential, error) {
+func newSluiceSequential(cfg analysis.JudgeConfig, p plan) (*sluiceSequential, error) {
 	j, err := analysis.NewJudge(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("sluice-sequential: %w", err)
 	}
-	return &sluiceSequential{j: j, w: stepWeight, bake: bake}, nil
+	return &sluiceSequential{j: j, w: p.start(), plan: p}, nil
 }
 
 func (s *sluiceSequential) weight() int    { return s.w }
@@ -36,10 +38,14 @@ func (s *sluiceSequential) tick(t int, stable, canary *arm) {
 		s.out, s.w = rolledBack, 0
 		return
 	}
+	if d == analysis.JudgePass && s.passedAt == 0 {
+		s.passedAt = t
+	}
 	switch {
+	case s.plan.hold > 0:
 	case t%interval == 0 && s.w < maxWeight:
 		s.w = min(s.w+stepWeight, maxWeight)
-	case t >= interval*maxWeight/stepWeight && d == analysis.JudgePass && !s.bake:
+	case t >= interval*maxWeight/stepWeight && d == analysis.JudgePass && s.plan.promotes():
 		s.out, s.w = promoted, 100
 	}
 }

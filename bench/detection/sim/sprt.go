@@ -12,15 +12,36 @@ import "math"
 type sprtBound struct {
 	llr          float64
 	upper, lower float64
-	errLLR, okLL float64
-	bucketLLR    [nBuckets]float64
-	w            int
-	out          outcome
-	bake         bool
+	st           *stream
+	// tables holds each phase's per-request log-likelihood ratios,
+	// built when the phase is first met.
+	tables map[int]*sprtTable
+	w      int
+	out    outcome
+	plan   plan
 }
 
-func newSPRT(stable, canary *sampler, alpha, beta float64, bake bool) *sprtBound {
-	s := &sprtBound{upper: math.Log((1 - beta) / alpha), lower: math.Log(beta / (1 - alpha)), w: stepWeight, bake: bake}
+// sprtTable is one phase's log-likelihood ratios of the canary's model
+// against stable's, per error and per latency bucket.
+type sprtTable struct {
+	errLLR, okLL float64
+	bucketLLR    [nBuckets]float64
+}
+
+func newSPRT(st *stream, alpha, beta float64, p plan) *sprtBound {
+	return &sprtBound{upper: math.Log((1 - beta) / alpha), lower: math.Log(beta / (1 - alpha)),
+		st: st, tables: map[int]*sprtTable{}, w: p.start(), plan: p}
+}
+
+// newSPRTTable builds a phase's table. In a phase where the canary is no
+// worse than stable (no more errors, and no slower anywhere) it is all
+// zeros: knowing the truth, the floor would not roll the canary back for
+// what it serves then, even though its requests do tell the two apart.
+func newSPRTTable(stable, canary *sampler) *sprtTable {
+	s := &sprtTable{}
+	if !canary.worseThan(stable) {
+		return s
+	}
 	ps, pc := stable.errorRate(), canary.errorRate()
 	if ps != pc {
 		s.errLLR = math.Log(pc / ps)
@@ -45,18 +66,24 @@ func (s *sprtBound) weight() int    { return s.w }
 func (s *sprtBound) state() outcome { return s.out }
 
 func (s *sprtBound) tick(t int, _, canary *arm) {
-	s.llr += float64(canary.Errs)*s.errLLR + float64(canary.N-canary.Errs)*s.okLL
+	tb, ok := s.tables[s.st.cur]
+	if !ok {
+		ph := s.st.phase()
+		tb = newSPRTTable(ph.stable, ph.canary)
+		s.tables[s.st.cur] = tb
+	}
+	s.llr += float64(canary.Errs)*tb.errLLR + float64(canary.N-canary.Errs)*tb.okLL
 	for i, c := range canary.Buckets {
-		if c > 0 && s.bucketLLR[i] != 0 {
-			s.llr += float64(c) * s.bucketLLR[i]
+		if c > 0 && tb.bucketLLR[i] != 0 {
+			s.llr += float64(c) * tb.bucketLLR[i]
 		}
 	}
 	switch {
 	case s.llr >= s.upper:
 		s.out, s.w = rolledBack, 0
-	case s.llr <= s.lower && !s.bake:
+	case s.llr <= s.lower && s.plan.promotes():
 		s.out, s.w = promoted, 100
-	case t%interval == 0 && s.w < maxWeight:
+	case s.plan.hold == 0 && t%interval == 0 && s.w < maxWeight:
 		s.w = min(s.w+stepWeight, maxWeight)
 	}
 }

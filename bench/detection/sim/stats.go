@@ -33,6 +33,25 @@ type Row struct {
 	P90Censored    bool `json:"p90_censored"`
 	Seeds          int  `json:"seeds"`
 	HorizonS       int  `json:"horizon_s"`
+	// Event is set in scenarios with an event (a burst) at EventAtS.
+	Event *EventRow `json:"event,omitempty"`
+}
+
+// EventRow is how a method met a scenario's event: the canary is healthy
+// before it, so a rollback before it is a false one.
+type EventRow struct {
+	AtS int `json:"at_s"`
+	// RolledBackBefore is the share of runs rolled back before the event.
+	RolledBackBefore float64 `json:"rolled_back_before"`
+	// Detected is the share of the other runs rolled back after it, and
+	// MedianDelay the median seconds from the event to those rollbacks.
+	Detected    float64  `json:"detected"`
+	MedianDelay *float64 `json:"median_delay_s"`
+	// PassedBefore is the share of runs in which the judge had passed the
+	// canary before the event, and DetectedAfterPass the share of those
+	// rolled back after it (the judge only; null for other methods).
+	PassedBefore      *float64 `json:"passed_before"`
+	DetectedAfterPass *float64 `json:"detected_after_pass"`
 }
 
 // summarise turns results[scenario][seed][method] into rows.
@@ -70,10 +89,83 @@ func summarise(scs []Scenario, results [][][]runResult) []Row {
 				t, b := quantile(rbTimes, 0.5), quantile(rbBad, 0.5)
 				r.MedianTimeRolledBack, r.MedianBadRolledBack = &t, &b
 			}
+			if sc.EventAt > 0 {
+				r.Event = eventRow(sc.EventAt, results[i], m, name == "sluice-sequential")
+			}
 			rows = append(rows, r)
 		}
 	}
 	return rows
+}
+
+// eventRow sums up method m's runs around an event at second at.
+func eventRow(at int, runs [][]runResult, m int, judge bool) *EventRow {
+	e := &EventRow{AtS: at}
+	var before, after, passed, passedCaught int
+	var delays []float64
+	for _, r := range runs {
+		x := r[m]
+		switch {
+		case x.Out == rolledBack && x.At <= at:
+			before++
+			continue
+		case x.Out == rolledBack:
+			after++
+			delays = append(delays, float64(x.At-at))
+		}
+		if x.PassedAt > 0 && x.PassedAt <= at {
+			passed++
+			if x.Out == rolledBack {
+				passedCaught++
+			}
+		}
+	}
+	n := len(runs)
+	e.RolledBackBefore = float64(before) / float64(n)
+	if n > before {
+		e.Detected = float64(after) / float64(n-before)
+	}
+	if len(delays) > 0 {
+		d := quantile(delays, 0.5)
+		e.MedianDelay = &d
+	}
+	if judge {
+		pb := float64(passed) / float64(n)
+		e.PassedBefore = &pb
+		if passed > 0 {
+			dp := float64(passedCaught) / float64(passed)
+			e.DetectedAfterPass = &dp
+		}
+	}
+	return e
+}
+
+// PrintEventTable writes, for the scenarios with an event, how each method
+// met it, as a Markdown table; nothing when there is none.
+func PrintEventTable(w io.Writer, scs []Scenario, rows []Row) error {
+	var b strings.Builder
+	for _, r := range rows {
+		e := r.Event
+		if e == nil {
+			continue
+		}
+		if b.Len() == 0 {
+			b.WriteString("\n| scenario | method | rolled back before the event | caught after it | median delay | judge had passed before it | caught after a pass |\n")
+			b.WriteString("|---|---|---:|---:|---:|---:|---:|\n")
+		}
+		opt := func(v *float64, f func(float64) string) string {
+			if v == nil {
+				return "—"
+			}
+			return f(*v)
+		}
+		pct := func(v float64) string { return fmt.Sprintf("%.1f%%", 100*v) }
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s | %s |\n", r.Scenario, r.Method,
+			pct(e.RolledBackBefore), pct(e.Detected), opt(e.MedianDelay, fmtDur),
+			opt(e.PassedBefore, pct), opt(e.DetectedAfterPass, pct))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 // rankOf is the 1-based nearest rank of quantile q among n values.

@@ -26,7 +26,7 @@ func (a *arm) add(b *arm) {
 type sampler struct {
 	errBelow uint64            // error iff high bits < errBelow
 	cdf      [nBuckets]uint64  // bucket i iff low bits < cdf[i] (first such i)
-	slowFrom uint64            // slower than stable's p99 iff low bits ≥ slowFrom
+	slowFrom uint64            // bad (slow) iff low bits ≥ slowFrom
 	probs    [nBuckets]float64 // the bucket probabilities these thresholds realise
 	badSlow  bool
 	// start[c] is the bucket of the smallest value in cell c of the low
@@ -38,9 +38,9 @@ const cellBits = 12
 
 const two32 = 1 << 32
 
-func newSampler(v Version, badSlow bool) *sampler {
+func newSampler(v Version, badSlow bool, badAbove float64) *sampler {
 	s := &sampler{errBelow: uint64(math.Round(v.ErrorRate * two32)), badSlow: badSlow}
-	s.slowFrom = uint64(math.Round(v.cdf(stableP99) * two32))
+	s.slowFrom = uint64(math.Round(v.cdf(badAbove) * two32))
 	prev := uint64(0)
 	for i := range s.cdf {
 		c := uint64(two32)
@@ -73,6 +73,20 @@ func (s *sampler) same(o *sampler) bool {
 
 func (s *sampler) errorRate() float64 { return float64(s.errBelow) / two32 }
 
+// worseThan reports whether s fails more often than o, or is slower than o
+// at some bucket bound (its CDF below o's there).
+func (s *sampler) worseThan(o *sampler) bool {
+	if s.errBelow > o.errBelow {
+		return true
+	}
+	for i := range s.cdf {
+		if s.cdf[i] < o.cdf[i] {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *sampler) record(a *arm, u uint64) {
 	hi, lo := u>>32, u&(two32-1)
 	a.N++
@@ -91,48 +105,55 @@ func (s *sampler) record(a *arm, u uint64) {
 // share; a weight of w% sends the first w% of slices to the canary. Every
 // request's outcome is drawn under both versions at once, so all methods see
 // the very same requests whatever weights they chose, and each method's
-// canary and stable arms are exactly Poisson with the right rates.
+// canary and stable arms are exactly Poisson with the right rates. The
+// versions and the rate follow the scenario's phases.
 type stream struct {
-	rng            *rand.Rand
-	stable, canary *sampler
-	identical      bool // the canary is stable: draw once
-	perSlice       float64
-	expNeg         float64 // exp(-perSlice), once computed
-	slices         []struct{ s, c arm }
-	canaryPre      []arm // canaryPre[k]: canary outcomes of slices < k
-	stableSuf      []arm // stableSuf[k]: stable outcomes of slices ≥ k
+	rng       *rand.Rand
+	phases    []phase
+	cur       int // index of the phase of the last second drawn
+	perSlice  float64
+	expNeg    float64 // exp(-perSlice), once computed
+	slices    []struct{ s, c arm }
+	canaryPre []arm // canaryPre[k]: canary outcomes of slices < k
+	stableSuf []arm // stableSuf[k]: stable outcomes of slices ≥ k
 }
 
 // sliceCount is the granularity of weights: 10 slices allow 0, 10, ..., 100%.
 const sliceCount = 10
 
-func newStream(sc Scenario, seed, streamID uint64) *stream {
-	st := &stream{
+func newStream(ps []phase, seed, streamID uint64) *stream {
+	return &stream{
 		rng:       rand.New(rand.NewPCG(seed, streamID)),
-		stable:    newSampler(sc.Stable, sc.BadIsSlow),
-		canary:    newSampler(sc.Canary, sc.BadIsSlow),
-		perSlice:  sc.RPS / sliceCount,
+		phases:    ps,
+		cur:       -1,
 		slices:    make([]struct{ s, c arm }, sliceCount),
 		canaryPre: make([]arm, sliceCount+1),
 		stableSuf: make([]arm, sliceCount+1),
 	}
-	st.identical = st.stable.same(st.canary)
-	return st
 }
 
-// next draws one second of traffic.
-func (st *stream) next() {
+// phase is the phase of the last second drawn.
+func (st *stream) phase() *phase { return &st.phases[max(0, st.cur)] }
+
+// next draws second t (the one ending at t seconds).
+func (st *stream) next(t int) {
+	if i := phaseAt(st.phases, t); i != st.cur {
+		st.cur = i
+		st.perSlice = st.phases[i].rps / sliceCount
+		st.expNeg = 0
+	}
+	ph := &st.phases[st.cur]
 	for k := range st.slices {
 		sl := &st.slices[k]
 		sl.s, sl.c = arm{}, arm{}
 		for n := st.arrivals(); n > 0; n-- {
 			u := st.rng.Uint64()
-			st.stable.record(&sl.s, u)
-			if !st.identical {
-				st.canary.record(&sl.c, u)
+			ph.stable.record(&sl.s, u)
+			if !ph.identical {
+				ph.canary.record(&sl.c, u)
 			}
 		}
-		if st.identical {
+		if ph.identical {
 			sl.c = sl.s
 		}
 	}

@@ -10,11 +10,11 @@ import (
 // are the versions' own.
 func TestStreamSplit(t *testing.T) {
 	sc := Scenarios(1, 3600)[0] // errors 0.1% → 1%, 100 req/s
-	st := newStream(sc, 7, 1)
+	st := newStream(sc.phases(), 7, 1)
 	const seconds = 2000
 	var total, canary10, canary50 arm
-	for range seconds {
-		st.next()
+	for sec := range seconds {
+		st.next(sec + 1)
 		s0, c0 := st.split(0)
 		if c0.N != 0 {
 			t.Fatalf("weight 0 sends %d requests to the canary", c0.N)
@@ -42,7 +42,7 @@ func TestStreamSplit(t *testing.T) {
 
 func TestP99FromBuckets(t *testing.T) {
 	var a arm
-	s := newSampler(stable(), false)
+	s := newSampler(stable(), false, stableP99)
 	for i, p := range s.probs {
 		a.Buckets[i] = uint64(math.Round(p * 1e6))
 	}

@@ -28,7 +28,7 @@ type sluiceThreshold struct {
 
 var _ analysis.Source = (*windowSource)(nil)
 
-func newSluiceThreshold(bake bool) *sluiceThreshold {
+func newSluiceThreshold(p plan) *sluiceThreshold {
 	minSR, maxMS := minSuccess, maxP99ms
 	spec := v1alpha1.ReleaseSpec{
 		Strategy: v1alpha1.Strategy{StepWeight: stepWeight, MaxWeight: maxWeight},
@@ -43,7 +43,12 @@ func newSluiceThreshold(bake bool) *sluiceThreshold {
 			},
 		},
 	}
-	if bake {
+	switch {
+	case p.hold > 0:
+		// One weight, then an analysis step that never completes.
+		spec.Strategy = v1alpha1.Strategy{Steps: []v1alpha1.Step{
+			{SetWeight: ptr(int32(p.hold))}, {Analysis: &v1alpha1.AnalysisStep{Passes: 1 << 30}}}}
+	case p.bake:
 		// The same weights, then an analysis step that never completes.
 		for w := int32(stepWeight); w <= maxWeight; w += stepWeight {
 			spec.Strategy.Steps = append(spec.Strategy.Steps,

@@ -74,11 +74,7 @@ func (f faulty) release(name string) *v1alpha1.Release {
 // judgeConfig is the judge's configuration as the local shell builds it
 // from spec.analysis.judge (internal/local/judge.go).
 func judgeConfig(spec *v1alpha1.JudgeSpec) analysis.JudgeConfig {
-	cfg := analysis.JudgeConfig{Alpha: spec.Alpha, LatencyBounds: proxy.LatencyBounds}
-	if spec.MinRequests > 0 {
-		cfg.MinRequests = uint64(spec.MinRequests)
-	}
-	return cfg
+	return analysis.JudgeConfigFor(spec, proxy.LatencyBounds)
 }
 
 // realRun is what one release through the real shell measured.
