@@ -81,7 +81,9 @@ func TestImage(t *testing.T) {
 
 	for name, objs := range map[string]func() []*unstructured.Unstructured{
 		"kustomize": func() []*unstructured.Unstructured { return kustomizeBuild(t, "config/default") },
-		"helm":      func() []*unstructured.Unstructured { return helmTemplate(t, installNamespace, "--set", "loadtester.enabled=true") },
+		"helm": func() []*unstructured.Unstructured {
+			return helmTemplate(t, installNamespace, "--set", "loadtester.enabled=true")
+		},
 	} {
 		found := 0
 		for _, o := range objs() {
