@@ -65,6 +65,7 @@ promotes it, or rolls everything back by itself when it misbehaves.`,
 		newDashboardCommand(g),
 		newSetCommand(g),
 		newLoadtesterCommand(g),
+		newConvertCommand(g),
 	)
 	for _, c := range controlCommands {
 		root.AddCommand(newControlCommand(g, c))
