@@ -33,6 +33,8 @@ type rollout struct {
 	// maxWeight is trafficRouting.maxTrafficWeight: Argo's weights are
 	// parts of it, Sluice's percent.
 	maxWeight int64
+	// strictNoted is set once the note on failureLimit is written.
+	strictNoted bool
 }
 
 const canaryPath = "spec.strategy.canary"

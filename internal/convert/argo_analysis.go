@@ -17,7 +17,6 @@ var argoArg = regexp.MustCompile(`\{\{\s*args\.([A-Za-z0-9_.-]+)\s*\}\}`)
 func (r *rollout) analysisRef(p, to string) (int32, int, error) {
 	s := r.s
 	args := r.args(s, p+".args", nil)
-	s.mapTo(p+".args", "the queries of spec.analysis.metrics", "written into them")
 	passes, n := int32(1), 0
 	for i := range s.list(p + ".templates") {
 		tp := index(p+".templates", i)
@@ -32,10 +31,11 @@ func (r *rollout) analysisRef(p, to string) (int32, int, error) {
 			continue
 		}
 		passes, n = max(passes, pass), n+got
-		s.mapTo(tp, "spec.analysis.metrics", "the metrics of the "+kind+" "+name)
-	}
-	if n > 0 && strings.HasPrefix(to, "spec.strategy") {
-		s.mapTo(p, to, fmt.Sprintf("a gate of %d passing check(s)", passes))
+		where := "spec.analysis.metrics"
+		if strings.HasPrefix(to, "spec.strategy") {
+			where = to + " and spec.analysis.metrics"
+		}
+		s.mapTo(tp, where, "the metrics of the "+kind+" "+name)
 	}
 	return passes, n, nil
 }
@@ -52,9 +52,11 @@ func (r *rollout) args(s *source, p string, base map[string]string) map[string]s
 		switch {
 		case s.has(ap + ".value"):
 			out[name] = s.str(ap + ".value")
+			s.mapTo(ap, "the queries of spec.analysis.metrics", "written into them")
 		case s.has(ap + ".valueFrom.fieldRef.fieldPath"):
 			if v, ok := r.fieldRef(s.str(ap + ".valueFrom.fieldRef.fieldPath")); ok {
 				out[name] = v
+				s.mapTo(ap, "the queries of spec.analysis.metrics", "written into them")
 			} else {
 				s.drop(ap, "a field Sluice cannot read into a query; a metric using it is left out")
 			}
@@ -62,6 +64,8 @@ func (r *rollout) args(s *source, p string, base map[string]string) map[string]s
 			s.drop(ap, "Sluice has no pod-template hash; select the canary with {{ target }} (its workload) or {{ version }} (its subset)")
 		case s.has(ap + ".valueFrom.secretKeyRef"):
 			s.drop(ap, "Sluice puts no Secret into a query; a metric using it is left out")
+		default:
+			s.mapTo(ap, "the queries of spec.analysis.metrics", "an argument the Rollout gives a value")
 		}
 	}
 	return out
@@ -102,7 +106,6 @@ func (r *rollout) template(kind, name string, args map[string]string, depth int)
 	for k, v := range args {
 		defaults[k] = v
 	}
-	ts.mapTo("spec.args", "the queries of spec.analysis.metrics", "written into them")
 	passes, n := int32(1), 0
 	for i := range ts.list("spec.templates") {
 		tp := index("spec.templates", i)
@@ -131,8 +134,10 @@ func (r *rollout) template(kind, name string, args map[string]string, depth int)
 		}
 		pass, err := r.metric(ts, mp, defaults)
 		if err != nil {
-			ts.drop(mp, err.Error())
-			r.note("the metric %s of the %s %s was left out: %v", ts.str(mp+".name"), kind, name, err)
+			if _, used := ts.marks[mp+".name"]; !used {
+				ts.drop(mp, err.Error())
+			}
+			r.note("the metric %s of the %s %s was left out where %s uses it: %v", ts.str(mp+".name"), kind, name, r.s.obj.ref(), err)
 			continue
 		}
 		passes, n = max(passes, pass), n+1
@@ -232,6 +237,10 @@ func (r *rollout) metric(ts *source, mp string, args map[string]string) (int32, 
 		a.Threshold = limit + 1
 	}
 	ts.mapTo(mp+".failureLimit", "spec.analysis.threshold", "failureLimit + 1 failed checks roll back")
+	if !ts.has(mp + ".failureLimit") && !r.strictNoted {
+		r.strictNoted = true
+		r.note("Argo fails an analysis at the first failed measurement unless failureLimit says otherwise: the Release rolls back after %d failed check(s)", a.Threshold)
+	}
 	passes := int32(1)
 	for _, k := range []string{"count", "consecutiveSuccessLimit"} {
 		if v, ok := ts.num(mp + "." + k); ok && int32(v) > passes {

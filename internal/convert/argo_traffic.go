@@ -20,12 +20,15 @@ func (r *rollout) traffic() error {
 		r.maxWeight = int64(n)
 	}
 	s.mapTo(routingPath+".maxTrafficWeight", "spec.strategy.steps[].setWeight", "weights written as percent of it")
+	if s.has(canaryPath + ".pingPong") {
+		return fmt.Errorf("%s.pingPong: Sluice keeps a stable and a canary side; use stableService and canaryService", canaryPath)
+	}
 	switch {
 	case s.has(routingPath + ".istio"):
 		if err := r.istio(); err != nil {
 			return err
 		}
-	case s.has(routingPath + ".plugins." + gatewayPlugin):
+	case s.has(join(routingPath+".plugins", gatewayPlugin)):
 		if err := r.gatewayAPI(); err != nil {
 			return err
 		}
@@ -38,9 +41,6 @@ func (r *rollout) traffic() error {
 		fallthrough
 	default:
 		return fmt.Errorf("%s: not set: without a router Argo splits traffic by replica counts; Sluice weights requests in an Istio VirtualService or a Gateway API HTTPRoute, so add one", routingPath)
-	}
-	if s.has(canaryPath + ".pingPong") {
-		return fmt.Errorf("%s.pingPong: Sluice keeps a stable and a canary side; use stableService and canaryService", canaryPath)
 	}
 	return nil
 }
@@ -164,7 +164,7 @@ func asList(v any) []any { l, _ := v.([]any); return l }
 
 // gatewayAPI maps the Gateway API plugin's HTTPRoute.
 func (r *rollout) gatewayAPI() error {
-	s, p := r.s, routingPath+".plugins."+gatewayPlugin
+	s, p := r.s, join(routingPath+".plugins", gatewayPlugin)
 	name := s.str(p + ".httpRoute")
 	if name == "" {
 		name = s.str(p + ".httpRoutes[0].name")

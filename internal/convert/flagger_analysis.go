@@ -27,6 +27,9 @@ func (c *canary) analysis() error {
 	s.mapTo("spec.analysis.threshold", "spec.analysis.threshold")
 
 	iterations, _ := s.num("spec.analysis.iterations")
+	if s.has("spec.analysis.stepWeight") || s.has("spec.analysis.stepWeights") {
+		s.drop("spec.analysis.iterations", "iterations count the checks of A/B testing and blue/green; with stepWeight(s) the weights set the pace")
+	}
 	switch {
 	case len(s.list("spec.analysis.stepWeights")) > 0:
 		for _, w := range s.list("spec.analysis.stepWeights") {

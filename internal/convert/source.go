@@ -159,7 +159,7 @@ func (s *source) fields() []Field {
 			out = append(out, f)
 			return
 		}
-		if why, ok := s.reasons[pattern(path)]; ok {
+		if why, ok := s.reasons[pattern(path)]; ok && !s.markedUnder(path) {
 			out = append(out, Field{Path: path, Why: why})
 			return
 		}
@@ -198,6 +198,16 @@ func (s *source) fields() []Field {
 		walk(k, s.obj.data[k])
 	}
 	return out
+}
+
+// markedUnder reports a mark on something under path.
+func (s *source) markedUnder(path string) bool {
+	for k := range s.marks {
+		if strings.HasPrefix(k, path+".") || strings.HasPrefix(k, path+"[") {
+			return true
+		}
+	}
+	return false
 }
 
 // indexes matches the list indexes and map keys of a path.
