@@ -44,15 +44,15 @@ func convertRollout(in *Input, o *object) (*Result, error) {
 	r := &rollout{in: in, s: newSource(o, rolloutReasons), res: &Result{Source: "Argo " + o.ref()}, used: map[string]*source{}, name: o.name(), maxWeight: 100}
 	r.rel = newRelease(r.s)
 	if r.s.has("spec.strategy.blueGreen") {
-		return nil, fmt.Errorf("Rollout %s: spec.strategy.blueGreen: Sluice moves traffic by weight through a VirtualService or an HTTPRoute, not by switching Services; write a Release with steps: [{setWeight: 0}, {pause: {}}] and a router, or convert a canary strategy", r.name)
+		return nil, fmt.Errorf("%s: spec.strategy.blueGreen: Sluice moves traffic by weight through a VirtualService or an HTTPRoute, not by switching Services; write a Release with steps: [{setWeight: 0}, {pause: {}}] and a router, or convert a canary strategy", o.ref())
 	}
 	if !r.s.has(canaryPath) {
-		return nil, fmt.Errorf("Rollout %s: spec.strategy.canary: not set", r.name)
+		return nil, fmt.Errorf("%s: spec.strategy.canary: not set", o.ref())
 	}
 	r.stableSvc, r.canarySvc = r.s.str(canaryPath+".stableService"), r.s.str(canaryPath+".canaryService")
 	for _, step := range []func() error{r.workload, r.traffic, r.steps, r.background} {
 		if err := step(); err != nil {
-			return nil, fmt.Errorf("Rollout %s: %w", r.name, err)
+			return nil, fmt.Errorf("%s: %w", o.ref(), err)
 		}
 	}
 	r.rel.Spec.Paused = r.s.boolean("spec.paused")

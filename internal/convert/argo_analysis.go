@@ -237,7 +237,7 @@ func (r *rollout) metric(ts *source, mp string, args map[string]string) (int32, 
 		a.Threshold = limit + 1
 	}
 	ts.mapTo(mp+".failureLimit", "spec.analysis.threshold", "failureLimit + 1 failed checks roll back")
-	if !ts.has(mp + ".failureLimit") && !r.strictNoted {
+	if !ts.has(mp+".failureLimit") && !r.strictNoted {
 		r.strictNoted = true
 		r.note("Argo fails an analysis at the first failed measurement unless failureLimit says otherwise: the Release rolls back after %d failed check(s)", a.Threshold)
 	}

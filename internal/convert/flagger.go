@@ -32,7 +32,7 @@ func convertCanary(in *Input, o *object) (*Result, error) {
 	c.rel = newRelease(c.s)
 	for _, step := range []func() error{c.workload, c.traffic, c.analysis} {
 		if err := step(); err != nil {
-			return nil, fmt.Errorf("Canary %s: %w", o.name(), err)
+			return nil, fmt.Errorf("%s: %w", o.ref(), err)
 		}
 	}
 	if c.s.boolean("spec.suspend") {

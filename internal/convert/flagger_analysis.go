@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -265,12 +264,4 @@ func (c *canary) alerts() {
 		}
 		c.rel.Spec.Alerts = append(c.rel.Spec.Alerts, al)
 	}
-}
-
-// Interval returns the analysis interval of the Release, or the default.
-func interval(rel *v1alpha1.Release) time.Duration {
-	if rel.Spec.Analysis.Interval != nil {
-		return rel.Spec.Analysis.Interval.Duration
-	}
-	return v1alpha1.DefaultInterval
 }

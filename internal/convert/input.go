@@ -91,17 +91,6 @@ func (in *Input) find(group, kind, ns, name string) *object {
 	return nil
 }
 
-// ofKind lists the objects of a group and kind.
-func (in *Input) ofKind(group, kind string) []*object {
-	var out []*object
-	for _, o := range in.objects {
-		if o.group() == group && o.kind() == kind {
-			out = append(out, o)
-		}
-	}
-	return out
-}
-
 // str reads a string at a path of map keys; "" when absent.
 func str(m map[string]any, path ...string) string {
 	v, _ := get(m, path...)

@@ -52,10 +52,10 @@ func (s *source) value(path string) (any, bool) {
 func splitPath(path string) []string {
 	var out []string
 	for path != "" {
-		switch {
-		case path[0] == '.':
+		switch path[0] {
+		case '.':
 			path = path[1:]
-		case path[0] == '[':
+		case '[':
 			end := strings.IndexByte(path, ']')
 			out = append(out, path[1:end])
 			path = path[end+1:]

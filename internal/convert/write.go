@@ -174,7 +174,10 @@ func writeObject(b *bytes.Buffer, obj map[string]any) error {
 	if err := enc.Encode(node(obj, topOrder)); err != nil {
 		return fmt.Errorf("writing YAML: %w", err)
 	}
-	return enc.Close()
+	if err := enc.Close(); err != nil {
+		return fmt.Errorf("writing YAML: %w", err)
+	}
+	return nil
 }
 
 // node builds a YAML node with keys in order, and keyOrder below.
