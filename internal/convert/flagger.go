@@ -88,6 +88,7 @@ func (c *canary) workload() error {
 		}
 	}
 	c.rel.Spec.Workload.Target = t
+	c.note("Sluice creates the Deployments and Services %s-primary and %s-canary itself and takes over none it did not create: delete Flagger's before applying the Release, once traffic is off them (deleting the Canary with revertOnDeletion: true gives the target its replicas and the traffic back)", c.target, c.target)
 	c.apex = c.apexName()
 	if c.apex != c.target {
 		c.note("the Services Sluice creates are %s-primary and %s-canary (after the Deployment), where Flagger's were %s-primary and %s-canary", c.target, c.target, c.apex, c.apex)
