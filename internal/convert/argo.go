@@ -119,6 +119,7 @@ func (r *rollout) workload() error {
 	}
 	r.rel.Spec.Workload.Deployments = &v1alpha1.DeploymentsWorkload{Stable: stable, Canary: canary}
 	r.note("set each new version on %s (sluice set image %s CONTAINER=IMAGE, or in Git); %s always serves, and takes the canary's template when it is promoted", canary, r.name, stable)
+	r.note("move without a gap: apply the two Deployments and wait until %s is ready; kubectl delete rollout %s --cascade=orphan (Argo's ReplicaSets keep serving, and Argo stops writing its hash into the Services); apply the rest; delete the orphaned ReplicaSets", stable, r.name)
 	return nil
 }
 
