@@ -67,15 +67,31 @@ func TestDecodeHints(t *testing.T) {
   analysis: {threshold: 0, judge: {alpha: 0, minRequests: 0}}
 `,
 			want: []string{
-				"spec.analysis.threshold: 0: 0 failed checks cannot roll back: the threshold is at least 1; leave it out for the default 5",
-				"spec.analysis.judge.alpha: 0: an alpha of 0 would never roll back: it is above 0 and at most 0.5; leave it out for the default 0.01",
-				"spec.analysis.judge.minRequests: 0: 0 is not a minimum: leave it out for the default 500, or give 1 or more",
+				"spec.workload.target.targetPort: 0: leave targetPort out to use port",
 				"spec.strategy.stepWeight: 0: a step of 0% never moves traffic: stepWeight is 1 to 100",
 				"spec.strategy.maxWeight: 0: maxWeight is 1 to 100; leave it out for the default 50",
 				"spec.strategy.steps[0].analysis.passes: 0: a gate needs at least 1 passing check; leave passes out for the default 1",
 				"spec.strategy.steps[1].pause.duration: 0s: a pause of 0s would wait until `sluice promote`; leave duration out for that (pause: {}), or give how long to wait",
 				"spec.strategy.steps[2].pause.duration: 0m: a pause of 0s would wait until `sluice promote`; leave duration out for that (pause: {}), or give how long to wait",
-				"spec.workload.target.targetPort: 0: leave targetPort out to use port",
+				"spec.analysis.threshold: 0: 0 failed checks cannot roll back: the threshold is at least 1; leave it out for the default 5",
+				"spec.analysis.judge.alpha: 0: an alpha of 0 would never roll back: it is above 0 and at most 0.5; leave it out for the default 0.01",
+				"spec.analysis.judge.minRequests: 0: 0 is not a minimum: leave it out for the default 500, or give 1 or more",
+			},
+		},
+		"empty strings that would become defaults": {
+			doc: header + `spec:
+  workload: {local: {stable: {version: "", healthPath: "", url: "http://127.0.0.1:1"}, canary: {version: "", healthPath: "", url: "http://127.0.0.1:2"}}}
+  analysis: {prometheus: {address: ""}}
+  alerts: [{name: a, provider: slack, severity: "", urlSecretRef: {name: s, key: ""}}]
+`,
+			want: []string{
+				`spec.workload.local.stable.version: "": an empty version is shown as "stable"; leave it out for that, or name the version`,
+				`spec.workload.local.canary.version: "": an empty version is shown as "canary"; leave it out for that, or name the version`,
+				`spec.workload.local.stable.healthPath: "": an empty health path is /healthz; leave it out for that`,
+				`spec.workload.local.canary.healthPath: "": an empty health path is /healthz; leave it out for that`,
+				`spec.analysis.prometheus.address: "": an empty address is the controller's --prometheus-address; leave it out for that`,
+				`spec.alerts[0].severity: "": an empty severity is info (every alert); leave it out for that`,
+				`spec.alerts[0].urlSecretRef.key: "": an empty key is "url"; leave it out for that`,
 			},
 		},
 		"zeros that mean zero are fine": {
