@@ -53,12 +53,12 @@ func untouched(in *Input, results []*Result) []string {
 			used[sf.Object] = true
 		}
 		for _, o := range r.Objects {
-			used[outputRef(o.Object, "")] = true
+			used[outputRef(o.Object)] = true
 		}
 	}
 	var out []string
 	for _, o := range in.objects {
-		if used[o.ref()] || used[outputRef(o.data, "")] || o.group() == flaggerGroup && o.kind() == "Canary" || o.group() == argoGroup && o.kind() == "Rollout" {
+		if used[o.ref()] || used[outputRef(o.data)] || o.group() == flaggerGroup && o.kind() == "Canary" || o.group() == argoGroup && o.kind() == "Rollout" {
 			continue
 		}
 		out = append(out, o.ref())
@@ -68,6 +68,6 @@ func untouched(in *Input, results []*Result) []string {
 
 // outputRef names an output object as Kind name (namespaces left out, as
 // the input may or may not have them).
-func outputRef(obj map[string]any, _ string) string {
+func outputRef(obj map[string]any) string {
 	return fmt.Sprintf("%s %s", str(obj, "kind"), str(obj, "metadata", "name"))
 }

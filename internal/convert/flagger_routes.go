@@ -62,7 +62,8 @@ func (c *canary) istio() {
 		return map[string]any{"destination": map[string]any{"host": host, "port": map[string]any{"number": int64(c.port)}}, "weight": w}
 	}
 	route["route"] = []any{dest(primary, 100), dest(canary, 0)}
-	to := "VirtualService " + c.apex + " spec.http[0]."
+	spec0 := "VirtualService " + c.apex + " spec."
+	to := spec0 + "http[0]."
 	for _, k := range []string{"match", "retries", "timeout", "headers"} {
 		if v, ok := s.value("spec.service." + k); ok {
 			route[k] = deepCopy(v)
@@ -97,8 +98,8 @@ func (c *canary) istio() {
 			gateways = []string{"mesh"}
 		}
 		spec["hosts"], spec["gateways"] = strList(hosts), strList(gateways)
-		s.mapTo("spec.service.hosts", to[:len(to)-len("http[0].")]+"hosts")
-		s.mapTo("spec.service.gateways", to[:len(to)-len("http[0].")]+"gateways")
+		s.mapTo("spec.service.hosts", spec0+"hosts")
+		s.mapTo("spec.service.gateways", spec0+"gateways")
 	}
 	for _, k := range []string{"gatewayRefs", "mirror", "backendTimeout"} {
 		s.drop("spec.service."+k, "used with the Gateway API provider only")

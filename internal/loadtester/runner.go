@@ -22,10 +22,11 @@ type runner struct {
 	log      *slog.Logger
 	maxTasks int
 
-	mu      sync.Mutex
-	running map[string]*loadgen.Generator
-	wg      sync.WaitGroup
-	total   int64
+	mu       sync.Mutex
+	running  map[string]*loadgen.Generator
+	blocking int // tests a caller waits for, counted against maxTasks too
+	wg       sync.WaitGroup
+	total    int64
 }
 
 func newRunner(ctx context.Context, log *slog.Logger, maxTasks int) *runner {
@@ -41,7 +42,7 @@ func (r *runner) start(key, release, cmd string, cfg loadgen.Config) (started bo
 		r.log.Info("load test already running", "release", release, "cmd", cmd)
 		return false, nil
 	}
-	if len(r.running) >= r.maxTasks {
+	if len(r.running)+r.blocking >= r.maxTasks {
 		return false, fmt.Errorf("%w (%d)", errBusy, r.maxTasks)
 	}
 	g, err := loadgen.New(cfg)
@@ -66,6 +67,18 @@ func (r *runner) start(key, release, cmd string, cfg loadgen.Config) (started bo
 
 // run runs cfg to its end (or ctx's) and returns its stats.
 func (r *runner) run(ctx context.Context, release, cmd string, cfg loadgen.Config) (loadgen.Stats, error) {
+	r.mu.Lock()
+	if len(r.running)+r.blocking >= r.maxTasks {
+		r.mu.Unlock()
+		return loadgen.Stats{}, fmt.Errorf("%w (%d)", errBusy, r.maxTasks)
+	}
+	r.blocking++
+	r.mu.Unlock()
+	defer func() {
+		r.mu.Lock()
+		r.blocking--
+		r.mu.Unlock()
+	}()
 	r.log.Info("load test started, the caller waits", "release", release, "cmd", cmd)
 	st, err := loadgen.Run(ctx, cfg)
 	if err != nil {

@@ -185,6 +185,8 @@ func (s *Server) blocking(w http.ResponseWriter, r *http.Request, p payload, cmd
 	st, err := s.runner.run(ctx, p.release(), cmd, cfg)
 	summary := fmt.Sprintf("%d sent in %s: %d ok, %d non-2xx, %d errors", st.Sent, st.Elapsed.Round(time.Millisecond), st.OK, st.Non2xx, st.Errors)
 	switch {
+	case errors.Is(err, errBusy):
+		answer(w, http.StatusServiceUnavailable, err.Error())
 	case err != nil:
 		answer(w, http.StatusInternalServerError, err.Error())
 	case st.OK+st.Non2xx == 0:

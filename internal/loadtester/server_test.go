@@ -180,6 +180,10 @@ func TestTooManyTests(t *testing.T) {
 	if s.Running() != 1 {
 		t.Errorf("%d running", s.Running())
 	}
+	code, body = post(t, url, hook("c", "bash", "hey -n 1 -c 1 "+tg.URL+"/"))
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "too many load tests running") {
+		t.Errorf("a test the caller waits for counts too: %d %q", code, body)
+	}
 }
 
 func TestGates(t *testing.T) {
