@@ -152,9 +152,14 @@ func decodeDocument(doc []byte) (*Release, *DecodeError) {
 			fmt.Sprintf("a Release must be an object, found %s", jsonKind(tree)))}}
 	}
 
+	if e := foreignKind(obj); e != nil {
+		// Its fields are another tool's: one error that says what to do.
+		return nil, &DecodeError{Errs: field.ErrorList{e}}
+	}
 	var errs field.ErrorList
 	errs = append(errs, checkTypeMeta(obj)...)
 	errs = append(errs, checkShape(nil, tree, releaseType)...)
+	errs = append(errs, checkZeros(tree)...)
 	if len(errs) > 0 {
 		return nil, &DecodeError{Errs: errs}
 	}
@@ -190,6 +195,19 @@ func checkTypeMeta(obj map[string]any) field.ErrorList {
 		}
 	}
 	return errs
+}
+
+// foreignKind recognises an object of another delivery tool, which no
+// field-by-field message would help with.
+func foreignKind(obj map[string]any) *field.Error {
+	apiVersion, _ := obj["apiVersion"].(string)
+	kind, _ := obj["kind"].(string)
+	group, _, _ := strings.Cut(apiVersion, "/")
+	what, ok := foreignKinds[group+"/"+kind]
+	if !ok {
+		return nil
+	}
+	return field.Invalid(field.NewPath("kind"), kind, fmt.Sprintf("%q is not %q: %s; %s", kind, Kind, what, convertHint))
 }
 
 // rootError is a problem of the whole document, without a field path.

@@ -113,7 +113,7 @@ func checkStruct(p *field.Path, obj map[string]any, t reflect.Type) field.ErrorL
 	for _, k := range keys {
 		f, ok := fields[k]
 		if !ok {
-			errs = append(errs, field.Forbidden(p.Child(k), "unknown field"))
+			errs = append(errs, unknownField(p, k, t))
 			continue
 		}
 		errs = append(errs, checkShape(p.Child(k), obj[k], f.typ)...)

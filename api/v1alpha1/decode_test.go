@@ -54,7 +54,7 @@ func TestDecodeRelease(t *testing.T) {
 		},
 		"unknown field": {
 			tc:   header + "spec: {strategy: {stepz: []}}",
-			want: []string{"spec.strategy.stepz: unknown field"},
+			want: []string{`spec.strategy.stepz: unknown field; did you mean "steps"?`},
 		},
 		"all unknown fields, in declaration order": {
 			tc: header + `spec:
@@ -65,10 +65,10 @@ func TestDecodeRelease(t *testing.T) {
   traffic: {match: [{headers: {x: {exact: a, glob: b}}}]}
 `,
 			want: []string{
-				"spec.workload.local.stable.comand: unknown field",
+				`spec.workload.local.stable.comand: unknown field; did you mean "command"?`,
 				"spec.traffic.match[0].headers[x].glob: unknown field",
-				"spec.strategy.steps[0].wait: unknown field",
-				"spec.analysis.metricz: unknown field",
+				"spec.strategy.steps[0].wait: unknown field; a wait is pause: {duration: …}",
+				`spec.analysis.metricz: unknown field; did you mean "metrics"?`,
 				"spec.zzz: unknown field",
 			},
 		},
@@ -85,7 +85,7 @@ func TestDecodeRelease(t *testing.T) {
 		},
 		"case matters": {
 			tc:   header + "spec: {Strategy: {}}",
-			want: []string{"spec.Strategy: unknown field"},
+			want: []string{`spec.Strategy: unknown field; did you mean "strategy"?`},
 		},
 		"wrong types": {
 			tc: header + `spec:
@@ -320,13 +320,13 @@ func TestTestdata(t *testing.T) {
 		"unknown fields": {
 			tc: "testdata/unknown-fields.yaml",
 			want: []string{
-				"metadata.lables: unknown field",
+				`metadata.lables: unknown field; did you mean "labels"?`,
 				"spec.workload.local.stable.startTimeout: must be a duration such as 30s, 1m or 1h30m",
-				"spec.workload.local.canary.helthPath: unknown field",
+				`spec.workload.local.canary.helthPath: unknown field; did you mean "healthPath"?`,
 				"spec.traffic.proxy.port: unknown field",
 				"spec.strategy.steps[0].setWeight: must be an integer",
 				`spec.strategy.steps[1].pause.duration: "soon" is not a duration such as 30s, 1m or 1h30m`,
-				"spec.strategy.stepz: unknown field",
+				`spec.strategy.stepz: unknown field; did you mean "steps"?`,
 				"spec.analysis.threshold: must be an integer",
 				"spec.analysis.metrics[0].thresholdRange.min: must be a number",
 			},

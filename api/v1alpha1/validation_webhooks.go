@@ -34,7 +34,8 @@ func validateWebhooks(hooks []Webhook, p *field.Path) field.ErrorList {
 		tp := hp.Child("type")
 		switch {
 		case h.Type == "":
-			errs = append(errs, field.Required(tp, "must be set: one of "+webhookTypeList()))
+			errs = append(errs, field.Required(tp, "must be set: one of "+webhookTypeList()+
+				" (a Flagger webhook without a type, such as a load test, is type: rollout)"))
 		case !slices.Contains(WebhookTypes, h.Type):
 			errs = append(errs, &field.Error{Type: field.ErrorTypeNotSupported, Field: tp.String(), BadValue: string(h.Type),
 				Detail: fmt.Sprintf("%q is not a webhook type; use %s", h.Type, webhookTypeList())})

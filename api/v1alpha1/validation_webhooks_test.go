@@ -28,7 +28,7 @@ func TestValidateWebhooks(t *testing.T) {
 			tc:   func(r *Release) { r.Spec.Webhooks = append(r.Spec.Webhooks, Webhook{}) },
 			want: []string{
 				"spec.webhooks[2].name: must be set",
-				"spec.webhooks[2].type: must be set: one of " + types,
+				"spec.webhooks[2].type: must be set: one of " + types + " (a Flagger webhook without a type, such as a load test, is type: rollout)",
 				"spec.webhooks[2].url: must be set, such as http://loadtester.test/",
 			},
 		},

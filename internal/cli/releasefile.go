@@ -80,24 +80,38 @@ func loadRelease(ctx context.Context, path string, stdin io.Reader) (*v1alpha1.R
 	if err != nil {
 		return nil, err
 	}
+	return checkRelease(path, data)
+}
+
+// checkRelease decodes, defaults and validates one release document; name
+// says where it came from in the errors.
+func checkRelease(name string, data []byte) (*v1alpha1.Release, error) {
 	rel, err := v1alpha1.DecodeRelease(data)
 	if err != nil {
 		var de *v1alpha1.DecodeError
 		if errors.As(err, &de) {
-			return nil, &invalidError{file: path, errs: append(de.Errs, lenientErrors(data)...)}
+			return nil, &invalidError{file: name, errs: append(de.Errs, lenientErrors(de.Errs, data)...)}
 		}
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	rel.Default()
 	if errs := rel.Validate(); len(errs) > 0 {
-		return nil, &invalidError{file: path, errs: errs}
+		return nil, &invalidError{file: name, errs: errs}
 	}
 	return rel, nil
 }
 
 // lenientErrors validates what can be read of a file that failed strict
 // decoding (unknown fields, say), so one lint run shows every problem.
-func lenientErrors(data []byte) field.ErrorList {
+// When the document as a whole is wrong (empty, not YAML, not a Release)
+// there is nothing to validate, and every further error would only
+// follow from the first.
+func lenientErrors(decodeErrs field.ErrorList, data []byte) field.ErrorList {
+	for _, e := range decodeErrs {
+		if e.Field == "" || e.Field == "kind" {
+			return nil
+		}
+	}
 	var rel v1alpha1.Release
 	if err := yaml.Unmarshal(data, &rel); err != nil {
 		return nil

@@ -68,6 +68,8 @@ promotes it, or rolls everything back by itself when it misbehaves.`,
 		newControllerCommand(g),
 		newDashboardCommand(g),
 		newSetCommand(g),
+		newLoadtesterCommand(g),
+		newConvertCommand(g),
 	)
 	for _, c := range controlCommands {
 		root.AddCommand(newControlCommand(g, c))

@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -158,8 +159,26 @@ func (g *Generator) Stats() Stats {
 	return s
 }
 
-// run is the scheduler: request n is due at start + n/Rate.
+// run sends the load, open-loop at Rate or closed-loop with Workers, and
+// records the end.
 func (g *Generator) run(parent, ctx context.Context) {
+	if g.cfg.Workers > 0 {
+		g.runWorkers(ctx)
+	} else {
+		g.runOpen(ctx)
+	}
+	g.cancel()
+
+	g.mu.Lock()
+	g.ended = time.Now()
+	g.state = stateDone
+	g.err = parent.Err()
+	g.mu.Unlock()
+	close(g.done)
+}
+
+// runOpen is the open-loop scheduler: request n is due at start + n/Rate.
+func (g *Generator) runOpen(ctx context.Context) {
 	sem := make(chan struct{}, g.cfg.Concurrency)
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -185,7 +204,9 @@ loop:
 			}
 			select {
 			case sem <- struct{}{}:
-				g.add(func(s *Stats) { s.Sent++; s.InFlight++ })
+				if !g.reserve() {
+					break loop // every request of Requests sent
+				}
 				wg.Go(func() {
 					defer func() { <-sem }()
 					g.send(ctx)
@@ -198,21 +219,45 @@ loop:
 		timer.Reset(max(time.Until(next), 0))
 	}
 	wg.Wait()
-	g.cancel()
+}
 
+// runWorkers is the closed loop: each worker sends its next request when
+// the last one is answered, until the end, ctx or Requests.
+func (g *Generator) runWorkers(ctx context.Context) {
+	end := time.Now().Add(g.cfg.Duration)
+	var wg sync.WaitGroup
+	for range g.cfg.Workers {
+		wg.Go(func() {
+			for ctx.Err() == nil && time.Now().Before(end) && g.reserve() {
+				g.send(ctx)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// reserve counts a request about to be sent, unless Requests have all
+// been sent.
+func (g *Generator) reserve() bool {
 	g.mu.Lock()
-	g.ended = time.Now()
-	g.state = stateDone
-	g.err = parent.Err()
-	g.mu.Unlock()
-	close(g.done)
+	defer g.mu.Unlock()
+	if g.cfg.Requests > 0 && g.counts.Sent >= g.cfg.Requests {
+		return false
+	}
+	g.counts.Sent++
+	g.counts.InFlight++
+	return true
 }
 
 // send makes one request and records its outcome.
 func (g *Generator) send(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, g.cfg.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, g.cfg.Method, g.cfg.Target, nil)
+	var body io.Reader
+	if g.cfg.Body != nil {
+		body = bytes.NewReader(g.cfg.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, g.cfg.Method, g.cfg.Target, body)
 	if err != nil {
 		g.fail(ctx, err)
 		return

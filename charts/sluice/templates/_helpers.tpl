@@ -94,3 +94,27 @@ rules as config/rbac/role.yaml (test/e2e/install compares them).
   resources: ["httproutes"]
   verbs: ["get", "list", "watch", "update", "patch"]
 {{- end }}
+
+{{/*
+The load tester's Deployment and Service name: loadtester.serviceName (such
+as flagger-loadtester, to keep the URLs of Flagger's webhooks), or
+<fullname>-loadtester.
+*/}}
+{{- define "sluice.loadtesterName" -}}
+{{- default (printf "%s-loadtester" (include "sluice.fullname" .)) .Values.loadtester.serviceName }}
+{{- end }}
+
+{{/* The load tester's labels, and the selector among them. */}}
+{{- define "sluice.loadtesterSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "sluice.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: loadtester
+{{- end }}
+
+{{- define "sluice.loadtesterLabels" -}}
+helm.sh/chart: {{ include "sluice.chart" . }}
+{{ include "sluice.loadtesterSelectorLabels" . }}
+app.kubernetes.io/version: {{ .Values.image.tag | default .Chart.AppVersion | quote }}
+app.kubernetes.io/part-of: sluice
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}

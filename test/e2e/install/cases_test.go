@@ -176,4 +176,10 @@ var refusedCases = map[string]struct {
 // cannot: whether a metric name is known depends on the controller's list.
 var admittedGaps = map[string]struct{ patch string }{
 	"an unknown metric without a query": {patch: `spec: {analysis: {metrics: [{name: error-budget, thresholdRange: {min: 1}}]}}`},
+	// Zeros the CRD's bounds allow but a default replaces: lint refuses
+	// them while decoding, where it can still see them written.
+	"a judge alpha of 0 (the default 0.01 runs)":      {patch: `spec: {analysis: {judge: {alpha: 0}}}`},
+	"a judge minRequests of 0 (the default 500 runs)": {patch: `spec: {analysis: {judge: {minRequests: 0}}}`},
+	"a pause of 0s (waits until promoted)":            {patch: `spec: {strategy: {steps: [{setWeight: 10}, {pause: {duration: 0s}}]}}`},
+	"an empty Secret key (the key url is read)":       {patch: `spec: {alerts: [{name: chat, provider: slack, urlSecretRef: {name: hooks, key: ""}}]}`},
 }
