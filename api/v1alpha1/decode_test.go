@@ -80,7 +80,7 @@ func TestDecodeRelease(t *testing.T) {
 			want: []string{
 				"spec.traffic.proxy.limits.maxHeaderFields: must be an integer",
 				"spec.traffic.proxy.limits.bodyTimeout: must be a duration such as 30s, 1m or 1h30m",
-				"spec.traffic.proxy.limits.maxBodyByte: unknown field",
+				"spec.traffic.proxy.limits.maxBodyByte: unknown field; did you mean \"maxBodyBytes\"?",
 			},
 		},
 		"case matters": {

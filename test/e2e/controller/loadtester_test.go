@@ -17,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-
 	"sluice.dev/sluice/api/v1alpha1"
 	"sluice.dev/sluice/internal/sampleapp"
 	"sluice.dev/sluice/test/e2e/envtest"
