@@ -112,8 +112,8 @@ func startIngress(t *testing.T, cl *cluster, ns string) *ingress {
 		t.Cleanup(srv.Close)
 		u.url = srv.URL
 	}
-	in.mesh.metrics = serveIstioMetrics(t)
-	in.metricsAddr = in.mesh.metrics.Addr
+	in.metrics = serveIstioMetrics(t)
+	in.metricsAddr = in.metrics.Addr
 
 	hc := &http.Client{Timeout: 5 * time.Second}
 	in.addr = serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
