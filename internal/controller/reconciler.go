@@ -87,7 +87,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	switch {
 	case errors.As(err, &se):
 		stalled = true
-		if se.Reason == "MissingReference" {
+		if se.Reason == release.StallMissingReference {
 			// A person must fix a reference; watches bring us back, and a
 			// slow retry covers objects we do not watch.
 			return ctrl.Result{RequeueAfter: 10 * time.Second}, nil

@@ -110,7 +110,7 @@ func runSequence(t *testing.T, seed uint64) sequenceStats {
 		var se *StalledError
 		switch {
 		case corrupted != nil:
-			if !errors.As(err, &se) || se.Reason != "StatusMismatch" {
+			if !errors.As(err, &se) || se.Reason != StallStatusMismatch {
 				fail("a status that does not fit (%s) gave %v, want a stall", corrupted.why, err)
 			}
 			if w.weight != before || w.saved.Phase == v1alpha1.PhasePromoted && prev.Phase != v1alpha1.PhasePromoted {

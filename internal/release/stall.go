@@ -12,14 +12,26 @@ import (
 	"sluice.dev/sluice/internal/engine"
 )
 
+// StallReason says what a person must fix; it is the Stalled condition's
+// reason.
+type StallReason string
+
+// The reasons a release stalls.
+const (
+	// StallInvalidSpec: the spec is invalid, or runs in the wrong shell.
+	StallInvalidSpec StallReason = "InvalidSpec"
+	// StallMissingReference: an object the spec names is missing or wrong.
+	StallMissingReference StallReason = "MissingReference"
+	// StallStatusMismatch: the saved status does not fit the steps.
+	StallStatusMismatch StallReason = "StatusMismatch"
+)
+
 // StalledError says a release cannot go on until a person changes
 // something: its spec, a referenced object, or a saved state that does not
 // fit. The tick has saved condition Stalled with the same reason and
 // message; the shell retries slowly, or refuses to start.
 type StalledError struct {
-	// Reason is a CamelCase word: InvalidSpec, MissingReference,
-	// StatusMismatch.
-	Reason  string
+	Reason  StallReason
 	Message string
 }
 
@@ -28,12 +40,12 @@ func (e *StalledError) Error() string { return fmt.Sprintf("stalled (%s): %s", e
 // stall records that the release cannot progress: condition Stalled with
 // the message (which names the field), Ready False, and a warning event
 // once per new stall, not at every retry.
-func (l *Loop) stall(ctx context.Context, rel *v1alpha1.Release, now time.Time, reason, msg string) error {
+func (l *Loop) stall(ctx context.Context, rel *v1alpha1.Release, now time.Time, reason StallReason, msg string) error {
 	st := *rel.Status.DeepCopy()
 	st.ObservedGeneration = rel.Generation
 	st.Message = msg
 	was := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionStalled)
-	setStalled(&st, true, reason, msg, now)
+	setStalled(&st, true, string(reason), msg, now)
 	if err := l.Store.Save(ctx, rel, st); err != nil {
 		return fmt.Errorf("saving the stalled status (%s): %w", msg, err)
 	}

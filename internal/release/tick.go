@@ -76,11 +76,11 @@ func (l *Loop) Tick(ctx context.Context, rel *v1alpha1.Release, in Input) (*Outc
 	rel = rel.DeepCopy()
 	rel.Default()
 	if errs := rel.Validate(); len(errs) > 0 {
-		return nil, l.stall(ctx, rel, in.Now, "InvalidSpec", v1alpha1.FormatError(errs[0]))
+		return nil, l.stall(ctx, rel, in.Now, StallInvalidSpec, v1alpha1.FormatError(errs[0]))
 	}
 	plan := engine.NewPlan(rel.Spec)
 	if err := engine.CheckStatus(plan, rel.Status); err != nil {
-		return nil, l.stall(ctx, rel, in.Now, "StatusMismatch", err.Error())
+		return nil, l.stall(ctx, rel, in.Now, StallStatusMismatch, err.Error())
 	}
 	parts, err := l.Build(rel)
 	if err != nil {
@@ -267,13 +267,13 @@ func (l *Loop) record(ctx context.Context, rec Record) {
 func (l *Loop) stallOn(ctx context.Context, rel *v1alpha1.Release, now time.Time, err error) error {
 	if ce, ok := kubeerr.AsConfig(err); ok {
 		if ce.Object == "" {
-			return l.stall(ctx, rel, now, "InvalidSpec", ce.Error())
+			return l.stall(ctx, rel, now, StallInvalidSpec, ce.Error())
 		}
-		return l.stall(ctx, rel, now, "MissingReference", ce.Error())
+		return l.stall(ctx, rel, now, StallMissingReference, ce.Error())
 	}
 	var se *engine.StatusError
 	if errors.As(err, &se) {
-		return l.stall(ctx, rel, now, "StatusMismatch", se.Error())
+		return l.stall(ctx, rel, now, StallStatusMismatch, se.Error())
 	}
 	return err
 }
