@@ -48,6 +48,9 @@ const (
 	ReasonJudgeFailed Reason = "JudgeFailed"
 	// ReasonAborted: a person (or a rollback webhook) aborted.
 	ReasonAborted Reason = "Aborted"
+	// ReasonAbortRefused: an abort came once stable already runs the
+	// canary's revision: there is no older version left to send traffic to.
+	ReasonAbortRefused Reason = "AbortRefused"
 	// ReasonRetried: a person started a rolled-back release again.
 	ReasonRetried Reason = "Retried"
 	// ReasonPromoting: every step and gate passed; promotion begins.
@@ -137,6 +140,8 @@ func (e Event) Message() string {
 			return "aborted: " + e.Detail
 		}
 		return "aborted by user"
+	case ReasonAbortRefused:
+		return fmt.Sprintf("abort refused: stable already runs canary %s, the promotion is under way; to go back, release the previous version as the next canary", Short(e.Revision))
 	case ReasonRetried:
 		return "retry requested by user: starting again from the first step"
 	case ReasonPromoting:

@@ -161,3 +161,25 @@ func TestStatusThatDoesNotFit(t *testing.T) {
 		})
 	}
 }
+
+// TestAbortDuringPromotion: an abort before stable has taken the canary's
+// revision rolls back; once stable runs it, there is no older version to
+// go back to, and the abort is refused with its reason.
+func TestAbortDuringPromotion(t *testing.T) {
+	promoting := passed(5, 50)
+	promoting.Phase = v1alpha1.PhasePromoting
+	abort := func(stable string) Observation {
+		o := obs(100, w(50))
+		o.StableRevision = stable
+		o.Command = &Command{ID: "a", Kind: CommandAbort}
+		return o
+	}
+	got := step(t, withHash(testPlan()), promoting, abort("s1"))
+	if got.Status.Phase != v1alpha1.PhaseRollingBack || got.Status.CanaryWeight != 0 {
+		t.Fatalf("abort before the copy: %s weight %d", got.Status.Phase, got.Status.CanaryWeight)
+	}
+	got = step(t, withHash(testPlan()), promoting, abort("c1"))
+	if got.Status.Phase != v1alpha1.PhasePromoting || len(got.Events) == 0 || got.Events[0].Reason != ReasonAbortRefused || got.Status.LastCommand != "a" {
+		t.Fatalf("abort once stable runs the canary: %s %+v", got.Status.Phase, got.Events)
+	}
+}

@@ -86,7 +86,12 @@ func (t *tick) applyCommand() {
 	t.st.LastCommand = c.ID
 	switch c.Kind {
 	case CommandAbort:
-		if t.active() || t.st.Phase == v1alpha1.PhasePromoting {
+		switch {
+		case t.st.Phase == v1alpha1.PhasePromoting && t.obs.StableRevision == t.st.CanaryRevision:
+			// Stable took the canary's revision already: sending all
+			// traffic to stable would not bring the older version back.
+			t.record(Event{Reason: ReasonAbortRefused, Warning: true})
+		case t.active() || t.st.Phase == v1alpha1.PhasePromoting:
 			t.startRollback(Event{Reason: ReasonAborted, Detail: c.Detail})
 		}
 	case CommandPromote:

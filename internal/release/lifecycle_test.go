@@ -248,8 +248,13 @@ func checkTick(out *Outcome, prev v1alpha1.ReleaseStatus, routed int32, cmd *eng
 	wasActive := prev.Phase == v1alpha1.PhaseProgressing || prev.Phase == v1alpha1.PhasePaused
 	if fresh && cmd.Kind == engine.CommandAbort && (wasActive || prev.Phase == v1alpha1.PhasePromoting) && !hasReason(out.Events, engine.ReasonAborted) {
 		// (A new revision seen in the same tick then starts the next
-		// release: the abort was for the canary it replaced.)
-		return "an abort did not take effect at the next tick"
+		// release: the abort was for the canary it replaced. Once stable
+		// runs the canary's revision in a promotion, no older version is
+		// left to go back to: the abort is refused, saying so.)
+		refused := prev.Phase == v1alpha1.PhasePromoting && out.Versions.StableRevision == prev.CanaryRevision && hasReason(out.Events, engine.ReasonAbortRefused)
+		if !refused {
+			return "an abort did not take effect at the next tick"
+		}
 	}
 	sameRelease := prev.StartedAt.Equal(st.StartedAt) && prev.CanaryRevision == st.CanaryRevision
 	held := st.Analysis.NoDataSince != nil
