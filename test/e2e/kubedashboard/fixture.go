@@ -97,11 +97,11 @@ func newRelease(t testing.TB, c client.Client, ns, promAddr string, startedAgo t
 		StepIndex: 3, StepCount: 4, CanaryWeight: 20, StepStartedAt: &later,
 		StableRevision: "aaa111", CanaryRevision: "bbb222", StartedAt: &started,
 		History: []v1alpha1.Decision{
-			{Time: started, Reason: "NewRevision", Message: "new canary revision bbb222"},
-			{Time: started, Reason: "StepStarted", Message: "step 2/4: pause: 1s"},
-			{Time: later, Reason: "StepStarted", Message: "step 3/4: setWeight: 20"},
-			{Time: later, Reason: "StepStarted", Message: "step 4/4: pause"},
-			{Time: later, Reason: "PausedStep", Message: "step 4/4: paused until promoted"},
+			{Time: started, Reason: "NewRevision", Message: "new canary revision bbb222", CanaryWeight: 10, Revision: "bbb222"},
+			{Time: started, Reason: "StepStarted", Message: "step 2/4: pause: 1s", CanaryWeight: 10, Step: 2},
+			{Time: later, Reason: "StepStarted", Message: "step 3/4: setWeight: 20", CanaryWeight: 20, Step: 3},
+			{Time: later, Reason: "StepStarted", Message: "step 4/4: pause", CanaryWeight: 20, Step: 4},
+			{Time: later, Reason: "PausedStep", Message: "step 4/4: paused until promoted", CanaryWeight: 20, Step: 4},
 		},
 	}
 	if err := c.Status().Update(ctx, rel); err != nil {
