@@ -4,14 +4,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/netip"
 	"syscall"
 	"time"
-)
 
-// metadataAddrs are instance-metadata addresses outside the link-local
-// ranges (AWS's IPv6 endpoint).
-var metadataAddrs = []netip.Addr{netip.MustParseAddr("fd00:ec2::254")}
+	"sluice.dev/sluice/internal/netguard"
+)
 
 // NoLinkLocal returns an HTTP client for webhooks that refuses to connect
 // to link-local addresses (169.254.0.0/16, fe80::/10) and known metadata
@@ -27,24 +24,11 @@ func NoLinkLocal() *http.Client {
 	return &http.Client{Transport: t}
 }
 
-// refuseLinkLocal is a dialer's Control: it runs before each connection.
-func refuseLinkLocal(_, address string, _ syscall.RawConn) error {
-	host, _, err := net.SplitHostPort(address)
-	if err != nil {
-		return fmt.Errorf("webhook address %q: %w", address, err)
-	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return fmt.Errorf("webhook address %q: %w", address, err)
-	}
-	ip = ip.Unmap()
-	for _, m := range metadataAddrs {
-		if ip == m {
-			return fmt.Errorf("webhook address %s is an instance-metadata address; start the controller with --allow-link-local-webhooks to call it", ip)
-		}
-	}
-	if ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() {
-		return fmt.Errorf("webhook address %s is link-local, where clouds serve instance metadata; start the controller with --allow-link-local-webhooks to call it", ip)
+// refuseLinkLocal is a dialer's Control: netguard's check, with what to do
+// about it.
+func refuseLinkLocal(network, address string, c syscall.RawConn) error {
+	if err := netguard.Control(network, address, c); err != nil {
+		return fmt.Errorf("webhook %w; start the controller with --allow-link-local-webhooks to call it", err)
 	}
 	return nil
 }

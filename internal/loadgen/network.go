@@ -4,14 +4,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/netip"
 	"syscall"
 	"time"
-)
 
-// metadataAddrs are instance-metadata addresses outside the link-local
-// ranges (AWS's IPv6 endpoint).
-var metadataAddrs = []netip.Addr{netip.MustParseAddr("fd00:ec2::254")}
+	"sluice.dev/sluice/internal/netguard"
+)
 
 // networkClient wraps c (or a default client) so it reaches any host but
 // link-local and instance-metadata addresses: a load tester in a cluster
@@ -37,24 +34,10 @@ func networkClient(c *http.Client) *http.Client {
 	return &cp
 }
 
-// refuseLinkLocal is a dialer's Control: it runs before each connection.
-func refuseLinkLocal(_, address string, _ syscall.RawConn) error {
-	host, _, err := net.SplitHostPort(address)
-	if err != nil {
-		return fmt.Errorf("loadgen: dial %s: %w", address, err)
-	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return fmt.Errorf("loadgen: dial %s: %w", address, err)
-	}
-	ip = ip.Unmap()
-	for _, m := range metadataAddrs {
-		if ip == m {
-			return fmt.Errorf("loadgen: refusing to dial %s, an instance-metadata address", ip)
-		}
-	}
-	if ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() {
-		return fmt.Errorf("loadgen: refusing to dial %s: link-local, where clouds serve instance metadata", ip)
+// refuseLinkLocal is a dialer's Control: netguard's check.
+func refuseLinkLocal(network, address string, c syscall.RawConn) error {
+	if err := netguard.Control(network, address, c); err != nil {
+		return fmt.Errorf("loadgen: %w", err)
 	}
 	return nil
 }
