@@ -195,6 +195,15 @@ func (r *Runner) Run(ctx context.Context) error {
 		return err
 	}
 	r.loop = r.newLoop()
+	// The state file exists before the proxy listens: whoever reaches the
+	// proxy finds the release (as starting) with `sluice get`.
+	defer r.persistOnExit()
+	r.mu.Lock()
+	r.info = &RunnerInfo{PID: os.Getpid()}
+	r.mu.Unlock()
+	if err := r.persist(true); err != nil {
+		return err
+	}
 	stopProxy, err := r.serveProxy(ctx)
 	if err != nil {
 		return err
@@ -205,7 +214,6 @@ func (r *Runner) Run(ctx context.Context) error {
 		return err
 	}
 	defer stopControl()
-	defer r.persistOnExit()
 	if err := r.persist(true); err != nil {
 		return err
 	}
@@ -405,7 +413,9 @@ func (r *Runner) serveProxy(ctx context.Context) (func(), error) {
 	if err != nil {
 		return nil, fmt.Errorf("spec.traffic.proxy.listen: %w", err)
 	}
-	r.info = &RunnerInfo{PID: os.Getpid(), Proxy: "http://" + ln.Addr().String()}
+	r.mu.Lock()
+	r.info.Proxy = "http://" + ln.Addr().String()
+	r.mu.Unlock()
 	srv := r.proxy.NewServer() // HTTP/1.1 and h2c
 	go func() { _ = srv.Serve(ln) }()
 	return func() {

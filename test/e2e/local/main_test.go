@@ -134,7 +134,7 @@ func waitFor(t *testing.T, stateDir, name string, timeout time.Duration, what st
 func control(t *testing.T, stateDir, name string) string {
 	t.Helper()
 	s, err := local.LoadState(local.StatePath(stateDir, name))
-	if err != nil || s.Runner == nil {
+	if err != nil || s.Runner == nil || s.Runner.Control == "" {
 		t.Fatalf("no running runner in the state of %s: %v", name, err)
 	}
 	return s.Runner.Control
