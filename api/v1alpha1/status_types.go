@@ -142,6 +142,11 @@ type JudgeStatus struct {
 	// StartedAt is the release the evidence belongs to (status.startedAt).
 	// +optional
 	StartedAt *metav1.Time `json:"startedAt,omitempty"`
+	// ReadAt is when the counts were last read. Between checks the
+	// controller reads the judge again once this is old enough, so a bad
+	// canary is caught in seconds even with a long analysis interval.
+	// +optional
+	ReadAt *metav1.Time `json:"readAt,omitempty"`
 	// State is the judge's evidence as JSON.
 	// +optional
 	// +kubebuilder:validation:MaxLength=16384

@@ -273,6 +273,10 @@ func (in *JudgeStatus) DeepCopyInto(out *JudgeStatus) {
 		in, out := &in.StartedAt, &out.StartedAt
 		*out = (*in).DeepCopy()
 	}
+	if in.ReadAt != nil {
+		in, out := &in.ReadAt, &out.ReadAt
+		*out = (*in).DeepCopy()
+	}
 	if in.Stable != nil {
 		in, out := &in.Stable, &out.Stable
 		*out = new(JudgeCounts)

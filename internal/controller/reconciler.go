@@ -38,6 +38,9 @@ type Reconciler struct {
 	Clock    Clock
 	// MaxTick bounds how long an active release waits between two ticks.
 	MaxTick time.Duration
+	// JudgeEvery is how often the statistical judge reads Prometheus
+	// between checks; 0 means DefaultJudgeEvery, negative only at checks.
+	JudgeEvery time.Duration
 	// Telemetry records Sluice's own metrics; nil records nothing.
 	Telemetry *telemetry.Recorder
 	// Alerts sends spec.alerts; nil sends nothing.
@@ -111,6 +114,7 @@ func (r *Reconciler) loop(stored *v1alpha1.Release) *release.Loop {
 		Build:      r.Parts.Build,
 		Store:      statusStore{r.Client},
 		Interrupts: &r.Interrupts,
+		JudgeEvery: r.judgeEvery(),
 		Recorders: []release.Recorder{
 			release.RecorderFunc(func(ctx context.Context, rec release.Record) { r.recordEvents(ctx, stored, rec) }),
 			release.RecorderFunc(func(ctx context.Context, rec release.Record) {
@@ -177,6 +181,19 @@ func (r *Reconciler) next(plan engine.Plan, st v1alpha1.ReleaseStatus, now time.
 		tick = min(tick, st.StepStartedAt.Add(plan.Steps[i].Duration).Sub(now))
 	}
 	return max(tick, 50*time.Millisecond)
+}
+
+// DefaultJudgeEvery is how often the controller reads the judge between
+// checks: a failing canary is rolled back within about this long, not a
+// whole analysis interval later. The ticks of an active release (at most
+// MaxTick apart) carry the readings.
+const DefaultJudgeEvery = 10 * time.Second
+
+func (r *Reconciler) judgeEvery() time.Duration {
+	if r.JudgeEvery == 0 {
+		return DefaultJudgeEvery
+	}
+	return r.JudgeEvery
 }
 
 // statusStore keeps a release's status in .status.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -20,6 +21,21 @@ type judgeTick struct {
 	status *v1alpha1.JudgeStatus
 	// verdict is set when the judge took a reading, for the metrics.
 	verdict *analysis.JudgeVerdict
+}
+
+// judgeDue reports whether the judge should read between checks: the loop
+// reads it every JudgeEvery, so that a failing canary is rolled back
+// within seconds however long spec.analysis.interval is.
+func (t *turn) judgeDue() bool {
+	every := t.loop.JudgeEvery
+	if every <= 0 || t.rel.Spec.Analysis.Judge == nil {
+		return false
+	}
+	prev := t.rel.Status.Analysis.Judge
+	if prev == nil || prev.ReadAt == nil || prev.StartedAt == nil || t.rel.Status.StartedAt == nil || !prev.StartedAt.Equal(t.rel.Status.StartedAt) {
+		return true
+	}
+	return !t.now.Before(prev.ReadAt.Add(every))
 }
 
 // readJudge feeds the release's statistical judge with what each version
@@ -87,7 +103,7 @@ func (t *turn) judgeReading(ctx context.Context, prev *v1alpha1.JudgeStatus) (*v
 		if err != nil {
 			return nil, none, fmt.Errorf("spec.analysis.judge: %w", err)
 		}
-		return saveJudge(j, startedAt, stable, canary)
+		return saveJudge(j, startedAt, t.now, stable, canary)
 	}
 	ds, okS := delta(stable, countsOf(prev.Stable))
 	dc, okC := delta(canary, countsOf(prev.Canary))
@@ -97,7 +113,7 @@ func (t *turn) judgeReading(ctx context.Context, prev *v1alpha1.JudgeStatus) (*v
 	// Otherwise a counter went back (a pod and its series went away, a
 	// runner restarted): the batch is unknown, so it is skipped and the
 	// reading is the new base.
-	return saveJudge(&j, startedAt, stable, canary)
+	return saveJudge(&j, startedAt, t.now, stable, canary)
 }
 
 // delta is what a version served between two readings of cumulative
@@ -120,14 +136,14 @@ func delta(cur, prev analysis.ArmSample) (analysis.ArmSample, bool) {
 	return d, true
 }
 
-func saveJudge(j *analysis.Judge, startedAt *metav1.Time, stable, canary analysis.ArmSample) (*v1alpha1.JudgeStatus, analysis.JudgeVerdict, error) {
+func saveJudge(j *analysis.Judge, startedAt *metav1.Time, now time.Time, stable, canary analysis.ArmSample) (*v1alpha1.JudgeStatus, analysis.JudgeVerdict, error) {
 	v := j.Verdict()
 	state, err := json.Marshal(j)
 	if err != nil {
 		return nil, v, fmt.Errorf("saving the judge: %w", err)
 	}
 	return &v1alpha1.JudgeStatus{
-		Decision: string(v.Decision), Reason: v.Reason, StartedAt: startedAt.DeepCopy(),
+		Decision: string(v.Decision), Reason: v.Reason, StartedAt: startedAt.DeepCopy(), ReadAt: &metav1.Time{Time: now},
 		State: string(state), Stable: countsFrom(stable), Canary: countsFrom(canary),
 	}, v, nil
 }

@@ -35,6 +35,10 @@ type Loop struct {
 	// check: the local proxy's counts cost nothing to read, Prometheus'
 	// do.
 	JudgeEveryTick bool
+	// JudgeEvery, when set, also feeds the judge between checks once its
+	// last reading is this old: Prometheus' counts are cheap enough to read
+	// every few seconds, and the judge's test stays valid at any reading.
+	JudgeEvery time.Duration
 	// Interrupts, when set, lets Interrupt(Key(rel)) cut short the hooks
 	// of the tick in flight.
 	Interrupts *Interrupts
@@ -176,7 +180,7 @@ func (t *turn) gather(ctx context.Context) error {
 	}
 	st := t.rel.Status
 	due := engine.CheckDue(t.plan, st, t.now)
-	t.judge = t.readJudge(ctx, due || t.loop.JudgeEveryTick)
+	t.judge = t.readJudge(ctx, due || t.loop.JudgeEveryTick || t.judgeDue())
 	t.obs.Judge = t.judge.result
 	if due {
 		c := t.check(ctx)

@@ -11,18 +11,18 @@ import (
 
 // judgeRelease is the subsets release judged by the statistical judge
 // alone, from the mesh's request counts in Prometheus.
-func (s *subsets) judgeRelease(promURL string) string {
+func (s *subsets) judgeRelease(promURL, interval string) string {
 	return s.releaseWith(`    deployments: {stable: api-v1, canary: api-v2}`, `    - setWeight: 30
     - pause: {duration: 4s}
-    - setWeight: 60`, fmt.Sprintf(`    interval: 2s
+    - setWeight: 60`, fmt.Sprintf(`    interval: %s
     prometheus: {address: %q}
-    judge: {alpha: 0.01, minRequests: 150}`, promURL))
+    judge: {alpha: 0.01, minRequests: 150}`, interval, promURL))
 }
 
 // testJudgePromoted: a canary better than stable is promoted only once the
 // judge has passed it, and its evidence is in the status.
 func testJudgePromoted(t *testing.T, cl *cluster, s *subsets, promURL string) {
-	cl.createYAML(t, s.ns, s.judgeRelease(promURL))
+	cl.createYAML(t, s.ns, s.judgeRelease(promURL, "2s"))
 	cl.waitRelease(t, s.ns, "api", 60*time.Second, "the wait for the judge", func(r *v1alpha1.Release) bool {
 		return strings.Contains(r.Status.Message, "waiting for the statistical judge to pass the canary")
 	})
@@ -39,8 +39,13 @@ func testJudgePromoted(t *testing.T, cl *cluster, s *subsets, promURL string) {
 // testJudgeRolledBack: a canary failing 10% of requests against a stable
 // that fails none is rolled back by the judge, with its reason.
 func testJudgeRolledBack(t *testing.T, cl *cluster, s *subsets, promURL string) {
-	cl.createYAML(t, s.ns, s.judgeRelease(promURL))
+	// An analysis interval of 5 minutes: the judge reads Prometheus every
+	// 10 s between checks, so the rollback comes long before the second
+	// check would.
+	created := time.Now()
+	cl.createYAML(t, s.ns, s.judgeRelease(promURL, "5m"))
 	rel := cl.waitRelease(t, s.ns, "api", 120*time.Second, "rollback", phaseIs(v1alpha1.PhaseRolledBack))
+	t.Logf("rolled back %s after the release was created, with a 5m analysis interval", time.Since(created).Round(time.Second))
 	if !strings.Contains(rel.Status.Message, "statistical judge failed the canary") {
 		t.Fatalf("rolled back for another reason: %s", rel.Status.Message)
 	}
