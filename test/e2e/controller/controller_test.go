@@ -62,6 +62,7 @@ func TestController(t *testing.T) {
 	t.Run("gateway api", func(t *testing.T) { testGatewayAPI(t, cl) })
 	t.Run("cli: promote and abort", func(t *testing.T) { testCLI(t, cl) })
 	t.Run("controller killed and restarted resumes", func(t *testing.T) { testRestart(t, cl) })
+	t.Run("steps edited mid-release, then the next release", func(t *testing.T) { testStepsEdited(t, cl) })
 	t.Run("missing virtualservice stalls", func(t *testing.T) { testStalled(t, cl) })
 	t.Run("webhooks: a confirm-promotion gate and event receivers", func(t *testing.T) { testWebhooks(t, cl) })
 	t.Run("webhooks: an abort cuts a slow rollout webhook short", func(t *testing.T) { testAbortDuringASlowWebhook(t, cl) })
