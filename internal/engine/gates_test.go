@@ -183,3 +183,39 @@ func TestAbortDuringPromotion(t *testing.T) {
 		t.Fatalf("abort once stable runs the canary: %s %+v", got.Status.Phase, got.Events)
 	}
 }
+
+// TestStableDownHolds checks that nothing moves while the stable version
+// is not ready (crashed, being replaced): no step, no gate, no promotion;
+// a failing canary still rolls back and a person's command still acts.
+func TestStableDownHolds(t *testing.T) {
+	down := func(o Observation) Observation { o.StableReady = false; return o }
+	tests := map[string]struct {
+		last  v1alpha1.ReleaseStatus
+		obs   Observation
+		phase v1alpha1.Phase
+		step  int32
+	}{
+		"an ended timed pause waits":        {last: passed(2, 10), obs: down(obs(70, w(10))), phase: v1alpha1.PhaseProgressing, step: 2},
+		"an analysis step does not pass":    {last: passed(1, 10), obs: func() Observation { o := down(obs(20, w(10))); o.Check = pass(); return o }(), phase: v1alpha1.PhaseProgressing, step: 1},
+		"the promotion waits":               {last: passed(5, 50), obs: down(obs(100, w(50))), phase: v1alpha1.PhaseProgressing, step: 5},
+		"a weight step does not move":       {last: passed(3, 10), obs: down(obs(100, w(10))), phase: v1alpha1.PhaseProgressing, step: 3},
+		"with stable back the pause ends":   {last: passed(2, 10), obs: obs(70, w(10)), phase: v1alpha1.PhaseProgressing, step: 3},
+		"a failing canary still rolls back": {last: func() v1alpha1.ReleaseStatus { s := passed(1, 10); s.Analysis.FailedChecks = 2; return s }(), obs: func() Observation { o := down(obs(20, w(10))); o.Check = fail(); return o }(), phase: v1alpha1.PhaseRollingBack, step: 1},
+		"a person's promote still acts": {last: passed(5, 50), obs: func() Observation {
+			o := down(obs(100, w(50)))
+			o.Command = &Command{ID: "p", Kind: CommandPromote}
+			return o
+		}(), phase: v1alpha1.PhasePromoting, step: 5},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got := step(t, withHash(testPlan()), tc.last, tc.obs).Status
+			if got.Phase != tc.phase || got.StepIndex != tc.step {
+				t.Fatalf("got %s step %d (%q), want %s step %d", got.Phase, got.StepIndex, got.Message, tc.phase, tc.step)
+			}
+			if !tc.obs.StableReady && tc.phase == v1alpha1.PhaseProgressing && !strings.Contains(got.Message, "stable version is not ready") {
+				t.Errorf("message does not say why it holds: %q", got.Message)
+			}
+		})
+	}
+}

@@ -31,6 +31,13 @@ func (t *tick) progress() {
 	if t.applyCheck() || t.applyJudge() {
 		return
 	}
+	if !t.obs.StableReady {
+		// Nothing moves while the version users fall back on is down: no
+		// step, no gate, no promotion (a failing canary still rolls back,
+		// and a person's command still acts).
+		t.st.Message = fmt.Sprintf("step %d/%d: holding, the stable version is not ready", min(int(t.st.StepIndex)+1, len(t.plan.Steps)), len(t.plan.Steps))
+		return
+	}
 	if !t.obs.CanaryReady {
 		t.st.Message = "waiting for the canary to be ready"
 		return

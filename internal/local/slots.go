@@ -21,8 +21,13 @@ import (
 // the driver's grace period).
 const retireDelay = 2 * time.Second
 
-// restartBackoff spaces the attempts to start a canary that failed to.
+// restartBackoff spaces the attempts to start a canary that failed to,
+// and is the first wait before starting a dead stable again.
 const restartBackoff = time.Second
+
+// maxStableBackoff bounds the doubling wait between attempts to start a
+// stable that keeps failing to.
+const maxStableBackoff = 30 * time.Second
 
 // slots are a local release's two versions and the proxy in front of
 // them: the release layer's Workload and Router at once, since the proxy
@@ -50,7 +55,13 @@ type slots struct {
 	starting    string
 	failedAt    time.Time
 	failure     string
-	ejectionsAt uint64 // the proxy's count of canary ejections last seen
+	ejectionsAt uint64          // the proxy's count of canary ejections last seen
+	reported    *local.Instance // the dead canary CanaryFailure reported
+	// restarting is set while a dead stable is being started again;
+	// stableFailedAt and stableBackoff space the attempts that fail.
+	restarting     bool
+	stableFailedAt time.Time
+	stableBackoff  time.Duration
 }
 
 var (
@@ -122,10 +133,12 @@ func (s *slots) Observe(context.Context) (release.Versions, error) {
 func (s *slots) Apply(_ context.Context, want engine.Desired, st v1alpha1.ReleaseStatus) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.supervise()
 	if want.PromoteStable && st.CanaryRevision != "" && local.Revision(s.stableSpec) != st.CanaryRevision &&
 		s.canary != nil && s.canary.Revision() == st.CanaryRevision && s.canary.Ready() {
 		old := s.stable
 		s.stable, s.stableSpec, s.canary = s.canary, s.canary.Spec(), nil
+		s.stable.Rename(local.Stable)
 		s.log.Info("promoted: the canary's process now serves as stable", "version", s.stableSpec.Version, "revision", st.CanaryRevision)
 		s.retire(old)
 		if s.onPromote != nil {
@@ -149,6 +162,53 @@ func (s *slots) Apply(_ context.Context, want engine.Desired, st v1alpha1.Releas
 		}
 	}
 	return nil
+}
+
+// supervise starts again a version whose process exited without being
+// asked to (it crashed, or someone killed it), as a Deployment replaces a
+// pod: the stable slot at once and with a doubling backoff while it keeps
+// failing, since users depend on it; the canary slot is emptied, so Apply
+// starts it again while the release still tests it. A crash of the canary
+// under traffic counts against it through the proxy's ejection. While the
+// stable is down the engine holds the release where it is.
+func (s *slots) supervise() {
+	if s.canary != nil && s.canary.Died() {
+		s.log.Warn("the canary exited; starting it again", "revision", s.canary.Revision(), "result", exitResult(s.canary))
+		s.retire(s.canary)
+		s.canary, s.failedAt = nil, time.Now()
+	}
+	dead := s.stable
+	if dead == nil || !dead.Died() || s.restarting || time.Since(s.stableFailedAt) < s.stableBackoff {
+		return
+	}
+	s.log.Warn("the stable exited; starting it again", "version", s.stableSpec.Version, "result", exitResult(dead))
+	s.restarting = true
+	spec := s.stableSpec
+	go func() {
+		inst, err := s.driver.Start(s.ctx, local.Version{Name: local.Stable, Spec: spec})
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.restarting = false
+		switch {
+		case err != nil:
+			s.stableFailedAt, s.stableBackoff = time.Now(), min(max(2*s.stableBackoff, restartBackoff), maxStableBackoff)
+			s.log.Warn("the stable did not start again", "err", err, "retry in", s.stableBackoff)
+		case s.stable != dead:
+			s.retire(inst) // a promotion moved another process into the slot
+		default:
+			s.retire(dead)
+			s.stable, s.stableBackoff = inst, 0
+			s.log.Info("the stable serves again", "version", spec.Version, "pid", inst.PID())
+		}
+	}()
+}
+
+// exitResult says how a dead version's process ended.
+func exitResult(i *local.Instance) string {
+	if err := i.ExitErr(); err != nil {
+		return err.Error()
+	}
+	return "exit status 0"
 }
 
 // startCanary starts a canary in the background: a start may take the
@@ -215,7 +275,14 @@ func (s *slots) Route(_ context.Context, weight int32, match bool) error {
 	if match {
 		rt.Match = s.match
 	}
-	if rt.Canary == nil && (weight > 0 || len(rt.Match) > 0) {
+	if rt.Canary == nil && local.Revision(s.spec.Canary) != local.Revision(s.stableSpec) {
+		// The canary the spec names is not running (it starts, or starts
+		// again after it died): nothing goes to the canary's side, so
+		// stable's answers are never counted as the canary's. The engine
+		// sees the weight it asked for is not there and waits.
+		rt.CanaryWeight, rt.Match = 0, nil
+	}
+	if rt.Canary == nil && (rt.CanaryWeight > 0 || len(rt.Match) > 0) {
 		rt.Canary = rt.Stable // promoted: the canary's process is stable now
 	}
 	if sameRoute(s.proxy.Route(), rt) {
@@ -232,8 +299,9 @@ func sameRoute(a, b proxy.Route) bool {
 		a.CanaryWeight == b.CanaryWeight && len(a.Match) == len(b.Match)
 }
 
-// CanaryFailure reports a canary that failed to start, or that the proxy
-// ejected since the last call because it stopped answering.
+// CanaryFailure reports a canary that failed to start, that the proxy
+// ejected since the last call because it stopped answering, or whose
+// process exited; each once.
 func (s *slots) CanaryFailure() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -242,11 +310,19 @@ func (s *slots) CanaryFailure() string {
 		return f
 	}
 	h := s.proxy.Health().Canary
-	if h.Ejections <= s.ejectionsAt {
-		return ""
+	ejected := h.Ejections > s.ejectionsAt
+	s.ejectionsAt = max(s.ejectionsAt, h.Ejections)
+	dead := s.canary != nil && s.canary.Died() && s.canary != s.reported
+	if s.canary != nil && s.canary.Died() {
+		s.reported = s.canary // one failure per death, ejected or not
 	}
-	s.ejectionsAt = h.Ejections
-	return "canary ejected by the proxy: " + h.LastReason
+	switch {
+	case ejected:
+		return "canary ejected by the proxy: " + h.LastReason
+	case dead:
+		return "the canary's process exited (" + exitResult(s.canary) + ")"
+	}
+	return ""
 }
 
 // instances are the processes in the slots now, for the view.

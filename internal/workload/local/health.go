@@ -108,9 +108,9 @@ func (i *Instance) poll() {
 		was := i.ready.Swap(err == nil)
 		switch {
 		case was && err != nil:
-			i.log.Warn("version not ready", "version", i.name, "err", err)
+			i.log.Warn("version not ready", "version", i.Name(), "err", err)
 		case !was && err == nil:
-			i.log.Info("version ready again", "version", i.name)
+			i.log.Info("version ready again", "version", i.Name())
 		}
 	}
 }

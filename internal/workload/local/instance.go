@@ -24,7 +24,7 @@ const killWait = 5 * time.Second
 type Instance struct {
 	d      *Driver
 	log    *slog.Logger
-	name   string
+	name   atomic.Pointer[string] // Stable or Canary: the slot it serves
 	spec   v1alpha1.LocalVersion
 	rev    string
 	url    *url.URL
@@ -32,6 +32,7 @@ type Instance struct {
 
 	proc    *os.Process // nil for a URL
 	stderr  *lineWriter // nil for a URL
+	stdout  *lineWriter // nil for a URL or without Options.Stdout
 	exited  chan struct{}
 	exitErr error // set before exited is closed
 
@@ -50,10 +51,9 @@ func (d *Driver) newInstance(v Version, base *url.URL) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Instance{
+	i := &Instance{
 		d:        d,
 		log:      d.log,
-		name:     v.Name,
 		spec:     *v.Spec.DeepCopy(),
 		rev:      Revision(v.Spec),
 		url:      base,
@@ -61,7 +61,9 @@ func (d *Driver) newInstance(v Version, base *url.URL) (*Instance, error) {
 		exited:   make(chan struct{}),
 		quit:     make(chan struct{}),
 		stopDone: make(chan struct{}),
-	}, nil
+	}
+	i.name.Store(&v.Name)
+	return i, nil
 }
 
 // adoptURL makes an instance for a version someone else runs.
@@ -92,8 +94,34 @@ func healthURL(base *url.URL, path string) (*url.URL, error) {
 	return base.ResolveReference(ref), nil
 }
 
-// Name is Stable or Canary, as given to Start.
-func (i *Instance) Name() string { return i.name }
+// Name is Stable or Canary: as given to Start, or to Rename since.
+func (i *Instance) Name() string { return *i.name.Load() }
+
+// Rename moves the instance to another slot's name, for its log lines and
+// its output's prefix: on promotion the canary's process serves as stable
+// and says so, rather than being "canary" for the rest of its life.
+func (i *Instance) Rename(name string) {
+	i.name.Store(&name)
+	for _, w := range []*lineWriter{i.stderr, i.stdout} {
+		if w != nil {
+			w.setPrefix("[" + name + "] ")
+		}
+	}
+}
+
+// Died reports whether a started process exited without being asked to
+// (crashed, killed by someone else): a supervisor starts it again.
+func (i *Instance) Died() bool {
+	if i.proc == nil || i.stopping.Load() {
+		return false
+	}
+	select {
+	case <-i.exited:
+		return true
+	default:
+		return false
+	}
+}
 
 // Spec is the spec the instance was started from.
 func (i *Instance) Spec() v1alpha1.LocalVersion { return *i.spec.DeepCopy() }
@@ -154,7 +182,7 @@ func (i *Instance) Stop(ctx context.Context) error {
 	case <-i.stopDone:
 		return i.stopErr
 	case <-ctx.Done():
-		return fmt.Errorf("local: stop %s: %w", i.name, ctx.Err())
+		return fmt.Errorf("local: stop %s: %w", i.Name(), ctx.Err())
 	}
 }
 
@@ -172,7 +200,7 @@ func (i *Instance) stop(ctx context.Context) error {
 	default:
 	}
 	if err := signalGroup(i.proc, sigTerm); err != nil {
-		return fmt.Errorf("local: stop %s: SIGTERM pid %d: %w", i.name, i.proc.Pid, err)
+		return fmt.Errorf("local: stop %s: SIGTERM pid %d: %w", i.Name(), i.proc.Pid, err)
 	}
 	grace := time.NewTimer(i.d.opts.StopGrace)
 	defer grace.Stop()
@@ -180,17 +208,17 @@ func (i *Instance) stop(ctx context.Context) error {
 	case <-i.exited:
 		return nil
 	case <-grace.C:
-		i.log.Warn("version ignored SIGTERM; killing it", "version", i.name, "pid", i.proc.Pid, "grace", i.d.opts.StopGrace)
+		i.log.Warn("version ignored SIGTERM; killing it", "version", i.Name(), "pid", i.proc.Pid, "grace", i.d.opts.StopGrace)
 	case <-ctx.Done():
 	}
 	if err := signalGroup(i.proc, sigKill); err != nil {
-		return fmt.Errorf("local: stop %s: SIGKILL pid %d: %w", i.name, i.proc.Pid, err)
+		return fmt.Errorf("local: stop %s: SIGKILL pid %d: %w", i.Name(), i.proc.Pid, err)
 	}
 	select {
 	case <-i.exited:
 		return nil
 	case <-time.After(killWait):
-		return fmt.Errorf("local: stop %s: pid %d still running %v after SIGKILL", i.name, i.proc.Pid, killWait)
+		return fmt.Errorf("local: stop %s: pid %d still running %v after SIGKILL", i.Name(), i.proc.Pid, killWait)
 	}
 }
 

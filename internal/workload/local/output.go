@@ -19,7 +19,7 @@ const tailLines = 20
 // children, so stable and canary lines never interleave mid-line. It also
 // keeps the last lines for error messages.
 type lineWriter struct {
-	prefix string
+	prefix string      // guarded by mu
 	dst    io.Writer   // may be nil: lines are only kept in the tail
 	dstMu  *sync.Mutex // shared between all writers of one driver
 
@@ -45,6 +45,13 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 		w.buf = w.buf[:0]
 	}
 	return len(p), nil
+}
+
+// setPrefix changes the prefix of the lines to come.
+func (w *lineWriter) setPrefix(prefix string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.prefix = prefix
 }
 
 // flush emits an unterminated last line once the child is gone.

@@ -47,6 +47,9 @@ func (d *Driver) startProcess(v Version) (*Instance, error) {
 	}
 	i.stderr = &lineWriter{prefix: "[" + v.Name + "] ", dst: d.opts.Stderr, dstMu: &d.outMu}
 	stdout := &lineWriter{prefix: "[" + v.Name + "] ", dst: d.opts.Stdout, dstMu: &d.outMu}
+	if d.opts.Stdout != nil {
+		i.stdout = stdout
+	}
 
 	// The pipes are made here rather than by exec so that Wait returns as
 	// soon as the process exits, even while something still holds them.
@@ -112,9 +115,9 @@ func (i *Instance) watch(cmd *exec.Cmd, readers []*os.File, copied <-chan struct
 	i.exitErr = err
 	close(i.exited)
 	if i.stopping.Load() {
-		i.log.Info("version exited", "version", i.name, "pid", cmd.Process.Pid, "result", exitText(err))
+		i.log.Info("version exited", "version", i.Name(), "pid", cmd.Process.Pid, "result", exitText(err))
 	} else {
-		i.log.Warn("version exited unexpectedly", "version", i.name, "pid", cmd.Process.Pid, "result", exitText(err))
+		i.log.Warn("version exited unexpectedly", "version", i.Name(), "pid", cmd.Process.Pid, "result", exitText(err))
 	}
 }
 
