@@ -35,7 +35,8 @@ serving stable (the promoted version) until you stop it. Run it again with a
 release file whose canary changed, from any terminal, and the running runner
 takes the file and starts the next release, with no request lost. With
 --exit-on-done it returns as soon as the release ends instead: exit 0 when
-promoted, 2 when rolled back.
+promoted, 2 when rolled back. Stopped (Ctrl-C, SIGTERM) once its release
+ended it exits 0; stopped mid-release, 130.
 
 While it runs, 'sluice get NAME --watch', 'sluice promote NAME', 'abort',
 'pause', 'resume' and 'retry' act on it from another terminal. Killed and

@@ -397,13 +397,19 @@ func (r *Runner) result() error {
 	return nil
 }
 
-// exitResult is what an interrupted runner returns: the outcome of the
-// release if it had ended, the interruption otherwise.
+// exitResult is what an interrupted runner returns: the interruption
+// while a release is under way; once it ended, a data plane told to stop
+// stopped normally (exit 0 for a process manager, whatever the last
+// release did), and with ExitOnDone the outcome of the release.
 func (r *Runner) exitResult(ctx context.Context) error {
-	if r.current().Status.Phase.Terminal() || r.current().Status.Phase == v1alpha1.PhaseWaiting {
+	phase := r.current().Status.Phase
+	switch {
+	case !phase.Terminal() && phase != v1alpha1.PhaseWaiting:
+		return ctx.Err()
+	case r.opts.ExitOnDone:
 		return r.result()
 	}
-	return ctx.Err()
+	return nil
 }
 
 // serveProxy starts the data plane. It drains in-flight requests on the
