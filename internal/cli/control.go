@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
+	"sluice.dev/sluice/api/v1alpha1"
+	"sluice.dev/sluice/internal/engine"
 	"sluice.dev/sluice/internal/local"
 )
 
@@ -38,6 +41,13 @@ func newControlCommand(g *globals, c controlCommand) *cobra.Command {
 				verb = "promote-full"
 			}
 			src := g.source(cmd, args[0])
+			note, err := commandNote(cmd.Context(), src, args[0], verb)
+			if err != nil {
+				return fmt.Errorf("%s %s: %w", c.use, args[0], err)
+			}
+			if note != "" {
+				defer fmt.Fprintf(g.out, "note: %s\n", note)
+			}
 			if lc, ok := src.(*local.Client); ok {
 				_, queued, err := lc.CommandOrQueue(cmd.Context(), args[0], verb)
 				if err != nil {
@@ -61,4 +71,48 @@ func newControlCommand(g *globals, c controlCommand) *cobra.Command {
 		cmd.Flags().BoolVar(&full, "full", false, "skip every remaining step and promote now")
 	}
 	return cmd
+}
+
+// commandNote reads the release before a command is sent: a command its
+// phase would take and do nothing with is refused with the reason (as
+// kubectl refuses to resume what is not paused), and a pause given
+// between releases says that it holds the next one. A release that cannot
+// be read is left to the command itself to report.
+func commandNote(ctx context.Context, src releaseSource, name, verb string) (string, error) {
+	v, _, err := src.Get(ctx, name)
+	if err != nil || v == nil {
+		return "", nil //nolint:nilerr // the command reports a missing release itself
+	}
+	phase := v.Release.Status.Phase
+	between := phase == "" || phase.Terminal() || phase == v1alpha1.PhaseWaiting || phase == v1alpha1.PhaseInitializing
+	switch verb {
+	case local.CommandPause:
+		if v.Release.Spec.Paused {
+			return "", fmt.Errorf("%w: the release is paused already", engine.ErrCommandNotApplicable)
+		}
+		if between {
+			return fmt.Sprintf("the release is %s: the next release will start paused, until `sluice resume %s`", orInitializing(phase), name), nil
+		}
+		return "", nil
+	case local.CommandResume:
+		if !v.Release.Spec.Paused {
+			return "", fmt.Errorf("%w: the release is not paused", engine.ErrCommandNotApplicable)
+		}
+		return "", nil
+	}
+	k, ok := engine.ParseCommandKind(verb)
+	if !ok {
+		return "", fmt.Errorf("unknown command %q", verb)
+	}
+	if err := engine.CommandApplies(k, phase); err != nil {
+		return "", err //nolint:wrapcheck // the caller names the command and the release
+	}
+	return "", nil
+}
+
+func orInitializing(p v1alpha1.Phase) v1alpha1.Phase {
+	if p == "" {
+		return v1alpha1.PhaseInitializing
+	}
+	return p
 }

@@ -84,6 +84,9 @@ func (t *tick) applyCommand() {
 		return
 	}
 	t.st.LastCommand = c.ID
+	if CommandApplies(c.Kind, t.st.Phase) != nil {
+		return
+	}
 	switch c.Kind {
 	case CommandAbort:
 		switch {
@@ -91,13 +94,10 @@ func (t *tick) applyCommand() {
 			// Stable took the canary's revision already: sending all
 			// traffic to stable would not bring the older version back.
 			t.record(Event{Reason: ReasonAbortRefused, Warning: true})
-		case t.active() || t.st.Phase == v1alpha1.PhasePromoting:
+		default:
 			t.startRollback(Event{Reason: ReasonAborted, Detail: c.Detail})
 		}
 	case CommandPromote:
-		if !t.active() {
-			return
-		}
 		t.record(Event{Reason: ReasonPromotedStep})
 		if int(t.st.StepIndex) >= len(t.plan.Steps) {
 			// Past the last step only the gates hold: a person's promote
@@ -107,12 +107,10 @@ func (t *tick) applyCommand() {
 		}
 		t.nextStep()
 	case CommandPromoteFull:
-		if t.active() {
-			t.st.StepIndex = int32(len(t.plan.Steps))
-			t.enterPromoting(ReasonPromotedFull)
-		}
+		t.st.StepIndex = int32(len(t.plan.Steps))
+		t.enterPromoting(ReasonPromotedFull)
 	case CommandRetry:
-		if t.st.Phase == v1alpha1.PhaseRolledBack && t.obs.CanaryRevision != "" && t.obs.CanaryRevision != t.obs.StableRevision {
+		if t.obs.CanaryRevision != "" && t.obs.CanaryRevision != t.obs.StableRevision {
 			t.startRelease(Event{Reason: ReasonRetried})
 		}
 	}

@@ -145,6 +145,13 @@ func TestRetryAfterARollback(t *testing.T) {
 		t.Fatalf("abort: %s", out)
 	}
 	waitFor(t, dir, "again", 30*time.Second, "the second rollback", phaseOf(v1alpha1.PhaseRolledBack))
+	// A command the release would take and do nothing with is refused,
+	// with the reason, instead of "requested".
+	for _, verb := range []string{"promote", "abort"} {
+		if out, code := sluice(t, dir, verb, "again"); code != 1 || !strings.Contains(out, "nothing to do: the release is RolledBack") {
+			t.Fatalf("%s of a rolled-back release: %d %s", verb, code, out)
+		}
+	}
 	gen.Stop()
 	if st := gen.Stats(); st.Errors != 0 || st.Non2xx != 0 {
 		t.Fatalf("requests failed: %+v", st)
