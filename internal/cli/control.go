@@ -86,7 +86,7 @@ func commandNote(ctx context.Context, src releaseSource, name, verb string) (str
 	phase := v.Release.Status.Phase
 	between := phase == "" || phase.Terminal() || phase == v1alpha1.PhaseWaiting || phase == v1alpha1.PhaseInitializing
 	switch verb {
-	case local.CommandPause:
+	case "pause":
 		if v.Release.Spec.Paused {
 			return "", fmt.Errorf("%w: the release is paused already", engine.ErrCommandNotApplicable)
 		}
@@ -94,7 +94,7 @@ func commandNote(ctx context.Context, src releaseSource, name, verb string) (str
 			return fmt.Sprintf("the release is %s: the next release will start paused, until `sluice resume %s`", orInitializing(phase), name), nil
 		}
 		return "", nil
-	case local.CommandResume:
+	case "resume":
 		if !v.Release.Spec.Paused {
 			return "", fmt.Errorf("%w: the release is not paused", engine.ErrCommandNotApplicable)
 		}

@@ -11,6 +11,9 @@ import (
 // liveWindow is the window of the live figures shown to people.
 const liveWindow = 5 * time.Second
 
+// minLiveWindow is the shortest window live figures are shown for.
+const minLiveWindow = 500 * time.Millisecond
+
 // maxCheckPoints bounds the chart history kept in the state file.
 const maxCheckPoints = 720
 
@@ -45,13 +48,19 @@ func (r *Runner) buildView(now time.Time) *release.View {
 	v.Live, v.ProxyAddress, v.PID = true, r.info.Proxy, r.info.PID
 	v.ChartWindow = liveWindow.String()
 	stats, health := r.proxy.Stats(), r.proxy.Health()
-	r.fill(v.Version("stable"), stableInst, stats.Stable, health.Stable, now)
-	r.fill(v.Version("canary"), canaryInst, stats.Canary, health.Canary, now)
+	r.fill(v.Version("stable"), stableInst, stats.Stable, health.Stable, now, liveWindow)
+	// The canary's figures never reach back before its release started:
+	// the previous canary's requests are not this one's.
+	canaryWindow := liveWindow
+	if st := rel.Status.StartedAt; st != nil && now.Sub(st.Time) < liveWindow {
+		canaryWindow = max(now.Sub(st.Time), 0)
+	}
+	r.fill(v.Version("canary"), canaryInst, stats.Canary, health.Canary, now, canaryWindow)
 	return v.Settle()
 }
 
 // fill adds one version's process and figures to its view.
-func (r *Runner) fill(v *release.VersionView, inst *local.Instance, total proxy.VersionStats, h proxy.VersionHealth, now time.Time) {
+func (r *Runner) fill(v *release.VersionView, inst *local.Instance, total proxy.VersionStats, h proxy.VersionHealth, now time.Time, window time.Duration) {
 	v.Ejected, v.Ejections, v.LastEjectionReason, v.Retries = h.Ejected, h.Ejections, h.LastReason, h.Retries
 	if inst != nil {
 		v.URL, v.PID, v.Revision, v.Ready = urlString(inst.URL()), inst.PID(), inst.Revision(), inst.Ready()
@@ -65,7 +74,10 @@ func (r *Runner) fill(v *release.VersionView, inst *local.Instance, total proxy.
 	if !v.Running && v.Weight == 0 {
 		return // a stopped version serves nothing now, whatever the window holds
 	}
-	if win, span, ok := r.metrics.Window(v.Name, liveWindow, now); ok && win.Requests > 0 && span > 0 {
+	if window < minLiveWindow {
+		return // too early to say anything of this canary
+	}
+	if win, span, ok := r.metrics.Window(v.Name, window, now); ok && win.Requests > 0 && span > 0 {
 		v.RPS = float64(win.Requests) / span.Seconds()
 		sr := 100 * float64(win.Requests-win.Errors) / float64(win.Requests)
 		v.SuccessRate = &sr

@@ -64,7 +64,7 @@ func (s *Source) Query(ctx context.Context, q Query) (Result, error) {
 	}
 	res := Result{Requests: w.delta.Requests, Span: w.span}
 	if w.delta.Requests == 0 {
-		res.NoData, res.Reason = true, fmt.Sprintf("no %s requests in the last %v", q.Version, q.Window)
+		res.NoData, res.Reason = true, fmt.Sprintf("no %s requests in the last %v", q.Version, roundWindow(q.Window))
 		return res, nil
 	}
 	switch q.Metric {
@@ -73,13 +73,22 @@ func (s *Source) Query(ctx context.Context, q Query) (Result, error) {
 	case v1alpha1.MetricRequestDuration:
 		p99, ok := w.delta.Quantile(0.99)
 		if !ok {
-			res.NoData, res.Reason = true, fmt.Sprintf("no timed %s requests in the last %v", q.Version, q.Window)
+			res.NoData, res.Reason = true, fmt.Sprintf("no timed %s requests in the last %v", q.Version, roundWindow(q.Window))
 			return res, nil
 		}
 		res.Value = p99 * 1000
 	}
 	if w.shortened {
-		res.Reason = fmt.Sprintf("samples cover only %v of the %v window", w.span.Round(time.Millisecond), q.Window)
+		res.Reason = fmt.Sprintf("samples cover only %v of the %v window", w.span.Round(time.Millisecond), roundWindow(q.Window))
 	}
 	return res, nil
+}
+
+// roundWindow is a window as people read it: a window cut short at the
+// release's start is 1.000062758s long, said as 1s.
+func roundWindow(d time.Duration) time.Duration {
+	if d >= time.Second {
+		return d.Round(100 * time.Millisecond)
+	}
+	return d.Round(time.Millisecond)
 }

@@ -134,7 +134,7 @@ func (s *Source) window(version string, window time.Duration, now time.Time) (wi
 		if end == 0 {
 			return windowed{reason: "only one sample of the proxy's counters so far"}, nil
 		}
-		return windowed{reason: fmt.Sprintf("no samples of the proxy's counters in the last %v", window)}, nil
+		return windowed{reason: fmt.Sprintf("no samples of the proxy's counters in the last %v", roundWindow(window))}, nil
 	}
 	first, latest := s.samples.at(begin), s.samples.at(end)
 	return windowed{
