@@ -2,6 +2,8 @@ package v1alpha1
 
 import (
 	"fmt"
+	"net"
+	"slices"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
@@ -17,6 +19,16 @@ func (r *Release) Warnings() field.ErrorList {
 	if d := r.Spec.Workload.Deployments; d != nil && d.ScaleDownStable {
 		out = append(out, field.Invalid(sp.Child("workload", "deployments", "scaleDownStable"), true,
 			"has no effect any more: the stable Deployment always serves, and the idle canary is the one scaled to zero; leave it out"))
+	}
+	out = append(out, stepWarnings(r.Spec.Strategy.Steps, sp.Child("strategy", "steps"))...)
+	if l := r.Spec.Workload.Local; l != nil && l.Stable.Version != "" && l.Stable.Version == l.Canary.Version &&
+		(l.Stable.URL != l.Canary.URL || !slices.Equal(l.Stable.Command, l.Canary.Command)) {
+		out = append(out, field.Invalid(sp.Child("workload", "local", "canary", "version"), l.Canary.Version, fmt.Sprintf(
+			"%s is the stable's version too, for another command or URL: the two cannot be told apart in `sluice get`, the dashboard and the metrics; give the canary its own", l.Canary.Version)))
+	}
+	if p := r.Spec.Traffic.Proxy; p != nil && !loopbackListen(p.Listen) {
+		out = append(out, field.Invalid(sp.Child("traffic", "proxy", "listen"), p.Listen, fmt.Sprintf(
+			"%s is reachable from other machines, not only this one: right for a shared host, otherwise listen on 127.0.0.1", p.Listen)))
 	}
 	for i := range r.Spec.Analysis.Metrics {
 		m := &r.Spec.Analysis.Metrics[i]
@@ -52,4 +64,35 @@ func metricWarnings(m *MetricCheck, p *field.Path) field.ErrorList {
 		}
 	}
 	return out
+}
+
+// stepWarnings flags a weight lower than an earlier one: valid (traffic
+// moves back to stable for a while), but far more often a typo.
+func stepWarnings(steps []Step, p *field.Path) field.ErrorList {
+	var out field.ErrorList
+	highest := int32(0)
+	for i, st := range steps {
+		if st.SetWeight == nil {
+			continue
+		}
+		if *st.SetWeight < highest {
+			out = append(out, field.Invalid(p.Index(i).Child("setWeight"), *st.SetWeight, fmt.Sprintf(
+				"%d%% is less than an earlier step's %d%%: the canary's traffic goes down mid-release", *st.SetWeight, highest)))
+		}
+		highest = max(highest, *st.SetWeight)
+	}
+	return out
+}
+
+// loopbackListen reports whether a listen address binds loopback only.
+func loopbackListen(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return true // invalid addresses are validation's to report
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -33,6 +33,22 @@ func TestWarnings(t *testing.T) {
 		"sensible ranges": {
 			spec: "analysis: {metrics: [{name: request-success-rate, thresholdRange: {min: 99}}, {name: request-duration, thresholdRange: {max: 500}}]}",
 		},
+		"a weight lower than an earlier one": {
+			spec: "strategy: {steps: [{setWeight: 10}, {setWeight: 30}, {pause: {}}, {setWeight: 20}, {setWeight: 30}]}",
+			want: []string{"spec.strategy.steps[3].setWeight: 20% is less than an earlier step's 30%: the canary's traffic goes down mid-release"},
+		},
+		"the same version label for two commands": {
+			spec: `workload: {local: {stable: {version: v1, command: [app, "--v=1"]}, canary: {version: v1, command: [app, "--v=2"]}}}`,
+			want: []string{"spec.workload.local.canary.version: v1 is the stable's version too, for another command or URL: the two cannot be told apart in `sluice get`, the dashboard and the metrics; give the canary its own"},
+		},
+		"the same version once promoted, in a file at rest": {
+			spec: `workload: {local: {stable: {version: v2, command: [app, "--v=2"]}, canary: {version: v2, command: [app, "--v=2"]}}}`,
+		},
+		"a proxy on every interface": {
+			spec: `traffic: {proxy: {listen: "0.0.0.0:8080"}}`,
+			want: []string{"spec.traffic.proxy.listen: 0.0.0.0:8080 is reachable from other machines, not only this one: right for a shared host, otherwise listen on 127.0.0.1"},
+		},
+		"a proxy on loopback": {spec: `traffic: {proxy: {listen: "127.0.0.1:8080"}}`},
 		"scaleDownStable": {
 			spec: "workload: {deployments: {stable: a, canary: b, scaleDownStable: true}}",
 			want: []string{"spec.workload.deployments.scaleDownStable: has no effect any more: the stable Deployment always serves, and the idle canary is the one scaled to zero; leave it out"},
