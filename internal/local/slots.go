@@ -169,8 +169,8 @@ func (s *slots) Apply(_ context.Context, want engine.Desired, st v1alpha1.Releas
 // pod: the stable slot at once and with a doubling backoff while it keeps
 // failing, since users depend on it; the canary slot is emptied, so Apply
 // starts it again while the release still tests it. A crash of the canary
-// under traffic counts against it through the proxy's ejection. While the
-// stable is down the engine holds the release where it is.
+// counts once against it (CanaryFailure). While the stable is down the
+// engine holds the release where it is.
 func (s *slots) supervise() {
 	if s.canary != nil && s.canary.Died() {
 		s.log.Warn("the canary exited; starting it again", "revision", s.canary.Revision(), "result", exitResult(s.canary))
